@@ -1,0 +1,62 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client';
+import { migrate, type MigrationResult } from './migrator';
+
+export type { PrismaClient } from '../generated/prisma/client';
+
+export interface DatabaseOptions {
+  /** `postgresql://...` for PostgreSQL; otherwise the embedded PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite data directory, or `memory://` for a throw-away database. */
+  pgliteDir: string;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: 'postgresql' | 'pglite';
+  migration: MigrationResult;
+  close(): Promise<void>;
+}
+
+/** Opens the database and applies pending migrations before anything else may use it. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const url = options.databaseUrl;
+  if (url && /^postgres(ql)?:\/\//.test(url)) return openPostgres(url);
+  if (url) throw new Error(`DATABASE_URL must be a postgresql:// URL (got ${url.split(':')[0]}:...)`);
+  return openPglite(options.pgliteDir);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  // Migrations take a session-level advisory lock, so they run on a pool of exactly one connection.
+  const migrationAdapter = await new PrismaPg({ connectionString: url, max: 1 }).connect();
+  let migration: MigrationResult;
+  try {
+    migration = await migrate(migrationAdapter);
+  } finally {
+    await migrationAdapter.dispose();
+  }
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
+  return { prisma, kind: 'postgresql', migration, close: () => prisma.$disconnect() };
+}
+
+async function openPglite(dir: string): Promise<Database> {
+  if (!dir.startsWith('memory://')) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  // PGlite is one in-process database: the migrator and Prisma share the same instance.
+  const pglite = await PGlite.create(dir);
+  const factory = new PrismaPGlite(pglite);
+  const migration = await migrate(await factory.connect());
+  const prisma = new PrismaClient({ adapter: factory });
+  return {
+    prisma,
+    kind: 'pglite',
+    migration,
+    close: async () => {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}
