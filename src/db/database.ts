@@ -45,8 +45,12 @@ async function openPostgres(url: string): Promise<Database> {
 
 async function openPglite(dir: string): Promise<Database> {
   if (!dir.startsWith('memory://')) mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+  return openPgliteInstance(await PGlite.create(dir));
+}
+
+/** Wraps an open PGlite (e.g. a test's clone of a migrated template); closing the Database closes it. */
+export async function openPgliteInstance(pglite: PGlite): Promise<Database> {
   // PGlite is one in-process database: the migrator and Prisma share the same instance.
-  const pglite = await PGlite.create(dir);
   const factory = new PrismaPGlite(pglite);
   const migration = await migrate(await factory.connect());
   const prisma = new PrismaClient({ adapter: factory });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { openDatabase, type Database } from '../../src/db/database';
+import { PGlite } from '@electric-sql/pglite';
+import { openDatabase, openPgliteInstance, type Database } from '../../src/db/database';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
 
@@ -14,10 +15,17 @@ export interface TestDatabase extends Database {
   destroy(): Promise<void>;
 }
 
+let template: Promise<PGlite> | undefined;
+
 /** A fresh, migrated database of the given kind, isolated from every other test. */
 export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise<TestDatabase> {
   if (kind === 'pglite') {
-    const db = await openDatabase({ pgliteDir: 'memory://' });
+    // initdb + migrations take seconds; a clone of one migrated template per test file takes a fraction.
+    template ??= PGlite.create('memory://').then(async (pglite) => {
+      await (await openPgliteInstance(pglite)).prisma.$disconnect();
+      return pglite;
+    });
+    const db = await openPgliteInstance((await (await template).clone()) as PGlite);
     return { ...db, destroy: () => db.close() };
   }
   const url = await createScratchPostgresDatabase();

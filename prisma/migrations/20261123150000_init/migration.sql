@@ -11,6 +11,12 @@ CREATE TYPE "JobType" AS ENUM ('FETCH_LEADS', 'VERIFY_EMAIL', 'ENRICH_LEAD', 'WR
 CREATE TYPE "LeadStatus" AS ENUM ('NEW', 'VERIFIED', 'INVALID_EMAIL', 'ENRICHED', 'COPY_WRITTEN', 'PUSHED', 'FAILED');
 
 -- CreateEnum
+CREATE TYPE "BreakerState" AS ENUM ('CLOSED', 'OPEN');
+
+-- CreateEnum
+CREATE TYPE "QueueState" AS ENUM ('ACTIVE', 'PAUSED');
+
+-- CreateEnum
 CREATE TYPE "BreakerEventType" AS ENUM ('FAILURE_RECORDED', 'BREAKER_OPENED', 'BREAKER_RESET', 'QUEUE_PAUSED', 'QUEUE_RESUMED');
 
 -- CreateTable
@@ -86,6 +92,19 @@ CREATE TABLE "breaker_events" (
     CONSTRAINT "breaker_events_pkey" PRIMARY KEY ("id")
 );
 
+-- CreateTable
+CREATE TABLE "system_state" (
+    "id" INTEGER NOT NULL DEFAULT 1,
+    "breaker_state" "BreakerState" NOT NULL DEFAULT 'CLOSED',
+    "queue_state" "QueueState" NOT NULL DEFAULT 'ACTIVE',
+    "opened_at" TIMESTAMPTZ(3),
+    "closed_at" TIMESTAMPTZ(3),
+    "metadata" JSONB,
+    "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+
+    CONSTRAINT "system_state_pkey" PRIMARY KEY ("id")
+);
+
 -- CreateIndex
 CREATE INDEX "campaigns_status_idx" ON "campaigns"("status");
 
@@ -112,3 +131,6 @@ ALTER TABLE "jobs" ADD CONSTRAINT "jobs_lead_id_fkey" FOREIGN KEY ("lead_id") RE
 
 -- AddForeignKey
 ALTER TABLE "leads" ADD CONSTRAINT "leads_campaign_id_fkey" FOREIGN KEY ("campaign_id") REFERENCES "campaigns"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- The singleton row the breaker workflow projects its state into.
+INSERT INTO "system_state" ("id") VALUES (1);

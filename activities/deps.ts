@@ -1,0 +1,19 @@
+import type { Client } from '@temporalio/client';
+import type { PrismaClient } from '../src/db/database';
+import type { Logger } from '../src/logger';
+import type { LeadProviders } from '../src/providers/types';
+
+/** What activities need from the process that hosts them (the worker). */
+export interface ActivityDeps {
+  prisma: PrismaClient;
+  providers: LeadProviders;
+  /** Signals campaigns (fan-out) and the breaker (failure reports). */
+  temporal: Client;
+  logger: Logger;
+  /** The task queue the workflows run on (the breaker is created there on first use). */
+  taskQueue: string;
+  /** Failures that open the breaker (SPEC rule 1); passed when the breaker is first created. */
+  failureThreshold: number;
+  /** Campaign signals in flight at once during a pause or resume fan-out. */
+  fanOutConcurrency: number;
+}

@@ -1,0 +1,100 @@
+import {
+  DataError,
+  type EmailCopy,
+  type LeadForOutreach,
+  type LeadProviders,
+  type Person,
+  type SearchCriteria,
+  ServiceError,
+  type ServiceFailureKind,
+  type ServiceName,
+  SERVICES,
+} from '../../src/providers/types';
+
+/**
+ * An in-process LeadProviders that tests drive: deterministic people, a service can be taken down
+ * (ServiceError of any kind), an email can be refused (DataError), calls can be held in flight.
+ */
+export class ScriptedProviders implements LeadProviders {
+  readonly calls = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
+  readonly pushes: { instantlyCampaignId: string; leadId: string; email: string }[] = [];
+  private readonly down = new Map<ServiceName, ServiceFailureKind>();
+  private readonly held = new Map<ServiceName, { promise: Promise<void>; release: () => void }>();
+  readonly refusedEmails = new Set<string>();
+  /** Callers currently held in flight, per service. */
+  readonly waiting = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
+
+  fail(service: ServiceName, kind: ServiceFailureKind = 'server_error'): void {
+    this.down.set(service, kind);
+  }
+
+  recover(service: ServiceName): void {
+    this.down.delete(service);
+  }
+
+  /** Calls to `service` block until `release(service)`. */
+  hold(service: ServiceName): void {
+    let release!: () => void;
+    const promise = new Promise<void>((resolve) => (release = resolve));
+    this.held.set(service, { promise, release });
+  }
+
+  release(service: ServiceName): void {
+    this.held.get(service)?.release();
+    this.held.delete(service);
+  }
+
+  private async enter(service: ServiceName): Promise<void> {
+    this.calls[service]++;
+    const gate = this.held.get(service);
+    if (gate) {
+      this.waiting[service]++;
+      await gate.promise;
+      this.waiting[service]--;
+    }
+    const kind = this.down.get(service);
+    if (kind) throw new ServiceError(service, kind, `${service} unavailable (${kind})`, kind === 'server_error' ? 503 : undefined);
+  }
+
+  async searchPeople(criteria: SearchCriteria, page: number, perPage: number) {
+    await this.enter('apollo');
+    const total = 500;
+    const key = (criteria.keywords ?? criteria.titles?.join('-') ?? 'people').replace(/\W+/g, '-');
+    const people: Person[] = [];
+    for (let i = (page - 1) * perPage; i < Math.min(total, page * perPage); i++) {
+      people.push({
+        externalId: `${key}-${i}`,
+        email: `person${i}@${key}.example.com`,
+        firstName: `First${i}`,
+        lastName: `Last${i}`,
+        title: 'CTO',
+        companyName: `Company ${i}`,
+        companyDomain: `${key}.example.com`,
+        linkedinUrl: null,
+      });
+    }
+    return { people, totalEntries: total };
+  }
+
+  async verifyEmail(email: string) {
+    await this.enter('millionverifier');
+    if (this.refusedEmails.has(email)) throw new DataError('millionverifier', `Invalid email syntax: ${email}`, 400);
+    return { verdict: 'ok' as const, deliverable: true };
+  }
+
+  async enrichLead(lead: LeadForOutreach) {
+    await this.enter('perplexity');
+    return { summary: `${lead.firstName} works at ${lead.companyName}.` };
+  }
+
+  async writeCopy(lead: LeadForOutreach, research: string, prompt: string): Promise<EmailCopy> {
+    await this.enter('openai');
+    return { subject: `Hi ${lead.firstName}`, body: `${prompt} ${research}` };
+  }
+
+  async pushLead(instantlyCampaignId: string, lead: LeadForOutreach) {
+    await this.enter('instantly');
+    this.pushes.push({ instantlyCampaignId, leadId: lead.leadId, email: lead.email });
+    return { instantlyLeadId: `inst-${lead.leadId}` };
+  }
+}
