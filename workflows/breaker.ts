@@ -31,7 +31,7 @@ const effects = proxyActivities<Activities>({
 
 const SERVICES: ServiceKey[] = ['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly'];
 // Well under Temporal's 51,200-event limit; failure signals after OPEN cost ~3 events each.
-const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 4_000;
+const DEFAULT_HISTORY_LIMIT = 4_000;
 
 /**
  * The global circuit breaker (one per namespace, id `circuit-breaker`): OPEN or CLOSED, and the queue
@@ -40,6 +40,7 @@ const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 4_000;
  */
 export async function breakerWorkflow(input: BreakerInput = {}): Promise<void> {
   const state: BreakerSnapshot = input.snapshot ?? initialSnapshot(input.failureThreshold ?? 1);
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
 
   // State changes happen at once (queries see them); their effects run one at a time, in order.
   let effectChain: Promise<unknown> = Promise.resolve();
@@ -136,11 +137,11 @@ export async function breakerWorkflow(input: BreakerInput = {}): Promise<void> {
   // Live forever; keep history bounded by continuing as new once every handler and effect has finished.
   await condition(
     () =>
-      (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW) &&
+      (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit) &&
       effectsPending === 0 &&
       allHandlersFinished(),
   );
-  await continueAsNew<typeof breakerWorkflow>({ snapshot: state });
+  await continueAsNew<typeof breakerWorkflow>({ snapshot: state, historyLimit: input.historyLimit });
 }
 
 function openServices(state: BreakerSnapshot): string[] {

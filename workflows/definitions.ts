@@ -56,6 +56,8 @@ export interface BreakerSnapshot {
 
 export interface BreakerInput {
   failureThreshold?: number;
+  /** History length at which the breaker continues as new (tests lower it). */
+  historyLimit?: number;
   /** Carried across continue-as-new. */
   snapshot?: BreakerSnapshot;
 }
