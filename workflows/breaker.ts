@@ -11,6 +11,7 @@ import type { createActivities } from '../activities';
 import {
   BREAKER_STILL_OPEN,
   breakerStateQuery,
+  controlTaskQueue,
   type BreakerInput,
   type BreakerMetadata,
   type BreakerSnapshot,
@@ -24,10 +25,6 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 // Effects on the database and on campaigns: retried until they land, so a transition is never half-applied.
-const effects = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
 
 const SERVICES: ServiceKey[] = ['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly'];
 // Well under Temporal's 51,200-event limit; failure signals after OPEN cost ~3 events each.
@@ -41,6 +38,12 @@ const DEFAULT_HISTORY_LIMIT = 4_000;
 export async function breakerWorkflow(input: BreakerInput = {}): Promise<void> {
   const state: BreakerSnapshot = input.snapshot ?? initialSnapshot(input.failureThreshold ?? 1);
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  // Effects on the database and on campaigns: retried until they land, so a transition is never half-applied.
+  const effects = proxyActivities<Activities>({
+    taskQueue: controlTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
 
   // State changes happen at once (queries see them); their effects run one at a time, in order.
   let effectChain: Promise<unknown> = Promise.resolve();

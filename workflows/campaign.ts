@@ -17,6 +17,7 @@ import {
   type CampaignInput,
   type CampaignRunStatus,
   cancelCampaignSignal,
+  controlTaskQueue,
   type JobOutcome,
   pauseCampaignSignal,
   resumeCampaignSignal,
@@ -26,11 +27,6 @@ import {
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Bookkeeping on our own database: retried until it lands.
-const db = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
-});
 
 // A job calls a third-party service: a short retry of its own, then the failure is the breaker's business.
 const jobs = proxyActivities<Activities>({
@@ -54,6 +50,12 @@ const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 8_000;
  */
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRunStatus> {
   const { campaignId } = input;
+  // Bookkeeping on our own database: retried until it lands, on the control queue (never behind jobs).
+  const db = proxyActivities<Activities>({
+    taskQueue: controlTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
   let status: CampaignRunStatus = input.carried?.status ?? 'STARTING';
   let pauseReason: string | null = input.carried?.pauseReason ?? null;
   const counts: CampaignCounts = input.carried?.counts ?? { completed: 0, failed: 0, paused: 0 };

@@ -9,6 +9,9 @@ export const BREAKER_WORKFLOW_ID = 'circuit-breaker';
 
 export const campaignWorkflowId = (campaignId: string): string => `campaign-${campaignId}`;
 
+/** Bookkeeping and breaker effects run on their own queue, never behind third-party calls. */
+export const controlTaskQueue = (taskQueue: string): string => `${taskQueue}-control`;
+
 export type ServiceKey = 'apollo' | 'millionverifier' | 'perplexity' | 'openai' | 'instantly';
 
 // ---- breaker ----------------------------------------------------------------------------------

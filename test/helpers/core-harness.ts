@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker } from '@temporalio/worker';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { BreakerClient } from '../../src/breaker/client';
 import { startCampaignWorkflow } from '../../src/campaigns/workflow-start';
 import { createLogger } from '../../src/logger';
-import { createWorker, WORKFLOWS_PATH } from '../../src/worker';
+import { createWorkers, WORKFLOWS_PATH, type Workers } from '../../src/worker';
 import { campaignProgressQuery, campaignWorkflowId } from '../../workflows/definitions';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './db';
 import { ScriptedProviders } from './scripted-providers';
@@ -64,7 +64,7 @@ export async function createHarness(
     }),
   );
   const breaker = new BreakerClient(env.client, taskQueue, failureThreshold);
-  let worker: Worker | undefined;
+  let worker: Workers | undefined;
   let running: Promise<void> | undefined;
 
   const harness: Harness = {
@@ -98,7 +98,7 @@ export async function createHarness(
     progress: (campaignId) => harness.queryProgress(campaignId),
     queryProgress: (campaignId) => env.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(campaignProgressQuery),
     async startWorker() {
-      worker = await createWorker({
+      worker = await createWorkers({
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
