@@ -1,0 +1,192 @@
+/**
+ * npm run bench:pause [-- --campaigns 1000 --jobs 3]
+ *
+ * N campaigns on a real Temporal dev server, each with J jobs blocked in flight on a held service call.
+ * Trips the breaker with a failure report and measures until (a) the breaker is OPEN, (b) every campaign
+ * workflow has acknowledged the pause (its CampaignStatus search attribute reads PAUSED), (c) the database
+ * shows every campaign and job PAUSED; then the same for reset + resume-queue. Beside them, the platform
+ * limits on this machine: a bare client signalling the N workflows, and one UPDATE of all the rows.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { BreakerClient } from '../src/breaker/client';
+import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
+import { openDatabase } from '../src/db/database';
+import { createLogger } from '../src/logger';
+import type { LeadProviders } from '../src/providers/types';
+import { openTemporal } from '../src/runtime';
+import { loadConfig } from '../src/config';
+import { settleWithConcurrency } from '../src/util/concurrency';
+import { createWorkers } from '../src/worker';
+import { BREAKER_WORKFLOW_ID, campaignWorkflowId, recordFailureSignal } from '../workflows/definitions';
+
+const { values } = parseArgs({
+  options: {
+    campaigns: { type: 'string', default: '1000' },
+    jobs: { type: 'string', default: '3' },
+    concurrency: { type: 'string', default: '64' },
+  },
+});
+const N = Number(values.campaigns);
+const JOBS = Number(values.jobs);
+const CONCURRENCY = Number(values.concurrency);
+const TASK_QUEUE = 'leadgen-bench';
+
+/** Every call is held in flight until the bench ends: the jobs are "in flight" when the breaker trips. */
+class HeldProviders implements LeadProviders {
+  inFlight = 0;
+  private fail!: (error: Error) => void;
+  private readonly gate = new Promise<never>((_, reject) => (this.fail = reject));
+  private async hold(): Promise<never> {
+    this.inFlight++;
+    return this.gate;
+  }
+  /** Lets held calls end (as failures) so the workers can shut down. */
+  releaseAll(): void {
+    this.fail(new Error('bench finished'));
+  }
+  searchPeople = () => this.hold();
+  verifyEmail = () => this.hold();
+  enrichLead = () => this.hold();
+  writeCopy = () => this.hold();
+  pushLead = () => this.hold();
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function until(probe: () => Promise<boolean>, intervalMs = 10, timeoutMs = 60_000, what = 'condition'): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (await probe()) return performance.now() - start;
+    if (performance.now() - start > timeoutMs) throw new Error(`bench: ${what} not reached in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(0).padStart(6)} ms`;
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadgen-bench-'));
+  const config = loadConfig({ ...process.env, DATA_DIR: dataDir, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) });
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  console.log(`bench:pause — ${N} campaigns x ${JOBS} jobs in flight, fan-out concurrency ${CONCURRENCY}, ${os.cpus().length} cores`);
+
+  const temporal = await openTemporal(config, { embedded: true });
+  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pglite') });
+  console.log(`database: ${db.kind}`);
+  const providers = new HeldProviders();
+  const workers = await createWorkers({
+    connection: temporal.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    maxConcurrentJobs: 500,
+    deps: { prisma: db.prisma, providers, temporal: temporal.client, logger, taskQueue: TASK_QUEUE, failureThreshold: 1, fanOutConcurrency: CONCURRENCY },
+  });
+  const running = workers.run();
+  const breaker = new BreakerClient(temporal.client, TASK_QUEUE, 1);
+  await breaker.ensureRunning();
+  const { client } = temporal;
+  const count = async (query: string) => (await client.workflow.count(query)).count;
+
+  try {
+    // ---- set-up: N running campaigns, each with J verify jobs dispatched and held ----------------
+    let t = performance.now();
+    const ids: string[] = [];
+    for (let i = 0; i < N; i++) {
+      const campaign = await db.prisma.campaign.create({
+        data: {
+          name: `bench ${i}`,
+          searchCriteria: { titles: ['CTO'] },
+          leadLimit: JOBS,
+          copyPrompt: 'bench',
+          instantlyCampaignId: 'bench',
+          jobs: { create: { type: 'FETCH_LEADS', status: 'COMPLETED' } },
+          leads: { create: Array.from({ length: JOBS }, (_, j) => ({ externalId: `p${i}-${j}`, email: `p${i}-${j}@bench.test` })) },
+        },
+        include: { leads: true },
+      });
+      await db.prisma.job.createMany({ data: campaign.leads.map((lead) => ({ campaignId: campaign.id, leadId: lead.id, type: 'VERIFY_EMAIL' as const })) });
+      ids.push(campaign.id);
+    }
+    await settleWithConcurrency(ids, CONCURRENCY, (id) => startCampaignWorkflow(client, TASK_QUEUE, id));
+    await until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'RUNNING'`)) === N, 200, 600_000);
+    await until(async () => providers.inFlight >= Math.min(N * JOBS, 500), 200, 600_000);
+    console.log(`set-up: ${N} campaigns running, ${providers.inFlight} calls held in flight (${((performance.now() - t) / 1000).toFixed(1)} s)`);
+
+    // ---- platform limits -------------------------------------------------------------------------
+    t = performance.now();
+    await settleWithConcurrency(ids, CONCURRENCY, (id) => client.workflow.getHandle(campaignWorkflowId(id)).signal('benchProbe'));
+    const bareSignal = performance.now() - t;
+    t = performance.now();
+    await db.prisma.$transaction([
+      db.prisma.$executeRaw`UPDATE campaigns SET updated_at = now()`,
+      db.prisma.$executeRaw`UPDATE jobs SET updated_at = now()`,
+    ]);
+    const bareUpdate = performance.now() - t;
+    const totalJobs = await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } });
+
+    // ---- trip ------------------------------------------------------------------------------------
+    const trippedAt = performance.now();
+    await client.workflow.getHandle(BREAKER_WORKFLOW_ID).signal(recordFailureSignal, {
+      service: 'apollo', error: 'bench: HTTP 503', failureType: 'server_error',
+    });
+    const since = (at: number) => () => performance.now() - at;
+    const [open, acked, dbPaused] = await Promise.all([
+      until(async () => (await breaker.state()).state === 'OPEN', 5, 60_000, 'breaker OPEN').then(since(trippedAt)),
+      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'PAUSED'`)) === N, 20, 60_000, 'every workflow PAUSED').then(since(trippedAt)),
+      until(async () => {
+        const [campaigns, jobs] = await Promise.all([
+          db.prisma.campaign.count({ where: { status: { not: 'PAUSED' } } }),
+          db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } }),
+        ]);
+        return campaigns === 0 && jobs === 0;
+      }, 5, 60_000, 'database PAUSED').then(since(trippedAt)),
+    ]);
+
+    // ---- recover: reset, then resume -------------------------------------------------------------
+    await breaker.reset({ service: 'apollo', actor: 'bench' });
+    const resumedAt = performance.now();
+    const resumeCall = breaker.resumeQueue({ actor: 'bench' }).then((result) => ({ result, at: performance.now() - resumedAt }));
+    const [resume, resumeAcked, dbResumed] = await Promise.all([
+      resumeCall,
+      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'RUNNING'`)) === N, 20, 60_000, 'every workflow RUNNING').then(since(resumedAt)),
+      until(async () => (await db.prisma.campaign.count({ where: { status: 'RUNNING' } })) === N, 5, 60_000, 'database RUNNING').then(since(resumedAt)),
+    ]);
+
+    console.log('');
+    console.log(`platform: bare client signals ${N} workflows      ${ms(bareSignal)}`);
+    console.log(`platform: one UPDATE of ${N} campaigns + ${totalJobs} jobs  ${ms(bareUpdate)}`);
+    console.log('');
+    console.log(`trip -> breaker OPEN (query)                    ${ms(open)}`);
+    console.log(`trip -> database: every campaign and job PAUSED ${ms(dbPaused)}   (target < 1000 ms)`);
+    console.log(`trip -> every campaign workflow acked PAUSED    ${ms(acked)}   (${(acked / bareSignal).toFixed(2)}x bare signal; target <= 1.5x)`);
+    console.log('');
+    console.log(`resume-queue update returned                    ${ms(resume.at)}   (${resume.result.jobs_resumed} jobs, ${resume.result.campaigns_resumed} campaigns)`);
+    console.log(`resume -> database: every campaign RUNNING      ${ms(dbResumed)}`);
+    console.log(`resume -> every campaign workflow acked RUNNING ${ms(resumeAcked)}   (${(resumeAcked / bareSignal).toFixed(2)}x bare signal)`);
+  } finally {
+    providers.releaseAll();
+    workers.shutdown();
+    await running;
+    await db.close();
+    await temporal.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

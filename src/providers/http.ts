@@ -1,0 +1,179 @@
+/**
+ * The one place that talks HTTP to third-party services: fetch with a per-request timeout, and the
+ * classification of every failure into ServiceError (trips the breaker) or DataError (fails the job),
+ * following SPEC rule 1. All five clients go through `callJson`.
+ */
+import type { z } from 'zod';
+import { DataError, ServiceError, type ServiceName } from './types';
+
+export interface HttpCall {
+  service: ServiceName;
+  method: 'GET' | 'POST';
+  baseUrl: string;
+  /** Path (and query) below baseUrl. Never put it in error messages when it carries a key. */
+  path: string;
+  /** Path to name in errors; defaults to `path`. */
+  describePath?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  timeoutMs: number;
+}
+
+/** Calls the service and returns its parsed JSON body, or throws ServiceError / DataError. */
+export async function callJson(call: HttpCall): Promise<unknown> {
+  const where = `${call.service} ${call.method} ${call.describePath ?? call.path}`;
+  let status: number;
+  let headers: Headers;
+  let text: string;
+  try {
+    const response = await fetch(joinUrl(call.baseUrl, call.path), {
+      method: call.method,
+      headers: {
+        accept: 'application/json',
+        ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...call.headers,
+      },
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      // Covers connecting, waiting for headers and reading the body.
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
+    status = response.status;
+    headers = response.headers;
+    text = await response.text();
+  } catch (error) {
+    throw classifyNetworkFailure(call.service, where, call.timeoutMs, error);
+  }
+
+  if (status < 200 || status >= 300) throw classifyHttpFailure(call.service, where, status, headers, text);
+  if (text.trim() === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    // A 2xx that is not JSON (a proxy's HTML page, a truncated body) is the service misbehaving.
+    throw new ServiceError(call.service, 'server_error', `${where}: answered ${status} with a body that is not JSON`, status);
+  }
+}
+
+/** Checks a successful answer's shape; a service that answers in an unexpected shape is broken, not our data. */
+export function expectShape<T>(service: ServiceName, schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new ServiceError(service, 'server_error', `${service}: unexpected ${what} shape${at}: ${issue?.message ?? 'invalid'}`);
+}
+
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/** fetch rejected: either our own deadline fired, or the connection failed (refused, reset, DNS...). */
+export function classifyNetworkFailure(service: ServiceName, where: string, timeoutMs: number, error: unknown): ServiceError {
+  const name = errorName(error);
+  const code = errorCode(error);
+  // Checked by name, not instanceof: under Jest's VM contexts fetch's errors come from another realm.
+  if (name === 'TimeoutError' || name === 'AbortError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    return new ServiceError(service, 'timeout', `${where}: no answer within ${timeoutMs} ms`);
+  }
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new ServiceError(service, 'connection', `${where}: connection failed (${detail})`);
+}
+
+/** A non-2xx answer: which side is at fault. */
+export function classifyHttpFailure(
+  service: ServiceName,
+  where: string,
+  status: number,
+  headers: Headers,
+  bodyText: string,
+  now: number = Date.now(),
+): ServiceError | DataError {
+  const message = `${where}: HTTP ${status}${describeErrorBody(bodyText)}`;
+  // Quota first: services signal exhausted credits with 402, 429 (OpenAI) or 403.
+  if (status === 402 || (status >= 400 && status < 500 && signalsQuota(bodyText))) {
+    return new ServiceError(service, 'quota', message, status);
+  }
+  if (status === 401 || status === 403) return new ServiceError(service, 'auth', message, status);
+  if (status === 429) return new ServiceError(service, 'rate_limited', message, status, retryAfterMs(headers, now));
+  // 408: the service gave up waiting; nothing about our data.
+  if (status === 408) return new ServiceError(service, 'timeout', message, status);
+  if (status >= 500) return new ServiceError(service, 'server_error', message, status);
+  if (status >= 400) return new DataError(service, message, status);
+  // 1xx/3xx we did not follow: the service is not answering the way its API says.
+  return new ServiceError(service, 'server_error', message, status);
+}
+
+const QUOTA_PATTERN =
+  /insufficient[_ ]quota|insufficient[_ ]credits?|not enough credits|out of credits|credits? (?:exhausted|depleted)|exceeded your current quota/i;
+
+/** True when an error text says the account ran out of credits or quota (not a per-minute rate limit). */
+export function signalsQuota(text: string): boolean {
+  return QUOTA_PATTERN.test(text);
+}
+
+/** Retry-After (seconds or HTTP-date), or OpenAI's retry-after-ms, as milliseconds from now. */
+export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+  const milliseconds = headers.get('retry-after-ms');
+  if (milliseconds !== null && /^\s*\d+(\.\d+)?\s*$/.test(milliseconds)) return Math.round(Number(milliseconds));
+  return parseRetryAfter(headers.get('retry-after'), now);
+}
+
+/** RFC 9110 Retry-After: delay-seconds or an HTTP-date. Undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  // An HTTP-date always names a month; without letters Date.parse would read "-5" as a year.
+  if (!/[a-z]{3}/i.test(trimmed)) return undefined;
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** The service's own error message, whichever of the common envelopes it uses, kept short. */
+export function describeErrorBody(bodyText: string): string {
+  const trimmed = bodyText.trim();
+  if (trimmed === '') return '';
+  let text = trimmed;
+  try {
+    const json = JSON.parse(trimmed) as unknown;
+    text = pickMessage(json) ?? trimmed;
+  } catch {
+    // not JSON: keep the raw text
+  }
+  return `: ${text.length > 300 ? `${text.slice(0, 300)}...` : text}`;
+}
+
+function pickMessage(json: unknown): string | undefined {
+  if (typeof json === 'string') return json;
+  if (json === null || typeof json !== 'object') return undefined;
+  const record = json as Record<string, unknown>;
+  for (const key of ['error', 'message', 'detail', 'error_message']) {
+    const value = record[key];
+    if (typeof value === 'string' && value !== '') return value;
+    if (value !== null && typeof value === 'object') {
+      const nested = pickMessage(value);
+      if (nested !== undefined) return nested;
+    }
+  }
+  return undefined;
+}
+
+export function joinUrl(baseUrl: string, path: string): string {
+  return `${baseUrl.replace(/\/+$/, '')}/${path.replace(/^\/+/, '')}`;
+}
+
+function errorName(error: unknown): string | undefined {
+  return error !== null && typeof error === 'object' && 'name' in error ? String(error.name) : undefined;
+}
+
+/** undici puts the socket error's code on `cause` (sometimes an AggregateError of per-address errors). */
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
+    const record = current as { code?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof record.code === 'string') return record.code;
+    if (Array.isArray(record.errors) && record.errors.length > 0) current = record.errors[0];
+    else current = record.cause;
+  }
+  return undefined;
+}

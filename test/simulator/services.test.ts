@@ -1,0 +1,189 @@
+/** The simulated APIs at the HTTP level: auth, validation the way the real APIs do it, determinism. */
+import { startSimulator } from '../../src/simulator/server';
+import { useSimulator } from './use-simulator';
+
+const harness = useSimulator();
+const key = { 'x-api-key': 'k' };
+const bearer = { authorization: 'Bearer k' };
+const chat = (content: string, extra: Record<string, unknown> = {}) => ({ messages: [{ role: 'user', content }], ...extra });
+
+test('GET /health answers', async () => {
+  expect((await harness.request('GET', '/health')).status).toBe(200);
+});
+
+describe('auth', () => {
+  test.each([
+    ['apollo', '/apollo/api/v1/mixed_people/search', { per_page: 1 }],
+    ['perplexity', '/perplexity/chat/completions', chat('hi', { model: 'sonar' })],
+    ['openai', '/openai/v1/chat/completions', chat('hi', { model: 'gpt-4o-mini' })],
+    ['instantly', '/instantly/api/v2/leads', { campaign: 'c', email: 'a@example.com' }],
+    ['instantly list', '/instantly/api/v2/leads/list', {}],
+  ])('%s without credentials is 401', async (_name, path, body) => {
+    expect((await harness.request('POST', path, { body })).status).toBe(401);
+    expect((await harness.request('POST', path, { body, headers: { authorization: 'Bearer ', 'x-api-key': '' } })).status).toBe(401);
+  });
+
+  test('millionverifier without a key answers 200 with an error, as the real one does', async () => {
+    const { status, json } = await harness.request('GET', '/millionverifier/api/v3/?email=a@example.com');
+    expect(status).toBe(200);
+    expect(json).toMatchObject({ result: 'error', error: 'Apikey not found' });
+  });
+});
+
+describe('apollo', () => {
+  const search = (body: unknown) => harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: key, body });
+
+  test('answers in Apollo shape, the same for the same request', async () => {
+    const body = { person_titles: ['CTO'], page: 2, per_page: 3 };
+    const first = await search(body);
+    expect(first.status).toBe(200);
+    expect(first.json.people).toHaveLength(3);
+    expect(first.json.pagination).toMatchObject({ page: 2, per_page: 3 });
+    expect(first.json.people[0]).toEqual(
+      expect.objectContaining({ id: expect.any(String), first_name: expect.any(String), organization: expect.objectContaining({ primary_domain: expect.any(String) }) }),
+    );
+    expect((await search(body)).json).toEqual(first.json);
+  });
+
+  test('another seed generates other people', async () => {
+    const other = await startSimulator({ seed: 'another-seed' });
+    try {
+      const body = { person_titles: ['CTO'], per_page: 5 };
+      const response = await fetch(`${other.baseUrls.apollo}/api/v1/mixed_people/search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...key },
+        body: JSON.stringify(body),
+      });
+      const theirs = (await response.json()) as { people: Array<{ id: string }> };
+      const ours = (await search(body)).json as { people: Array<{ id: string }> };
+      expect(theirs.people.map((p) => p.id)).not.toEqual(ours.people.map((p) => p.id));
+    } finally {
+      await other.close();
+    }
+  });
+
+  test.each([
+    ['per_page 0', { per_page: 0 }],
+    ['page as text', { page: 'two' }],
+    ['titles not a list', { person_titles: 'CTO' }],
+    ['a range written with a dash', { organization_num_employees_ranges: ['1-10'] }],
+  ])('%s is 422', async (_name, body) => {
+    const { status, json } = await search(body);
+    expect(status).toBe(422);
+    expect(typeof json.error).toBe('string');
+  });
+
+  test('malformed JSON is 400 in Apollo’s envelope', async () => {
+    const { status, json } = await harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: key, body: '{"page":' });
+    expect(status).toBe(400);
+    expect(json).toEqual({ error: 'Malformed JSON body' });
+  });
+});
+
+describe('millionverifier', () => {
+  test('answers with every documented field and spends a credit', async () => {
+    const first = await harness.request('GET', '/millionverifier/api/v3/?api=k&email=info@gmail.com&timeout=10');
+    expect(first.json).toEqual({
+      email: 'info@gmail.com',
+      quality: expect.any(String),
+      result: expect.stringMatching(/^(ok|catch_all|unknown|invalid|disposable)$/),
+      resultcode: expect.any(Number),
+      subresult: expect.any(String),
+      free: true,
+      role: true,
+      didyoumean: '',
+      credits: expect.any(Number),
+      executiontime: expect.any(Number),
+      error: '',
+      livemode: true,
+    });
+    const second = await harness.request('GET', '/millionverifier/api/v3/?api=k&email=info@gmail.com');
+    expect(second.json.credits).toBe(first.json.credits - 1);
+  });
+
+  test('a timeout outside 2..60 is refused in the body', async () => {
+    const { json } = await harness.request('GET', '/millionverifier/api/v3/?api=k&email=a@example.com&timeout=600');
+    expect(json.error).toMatch(/timeout/);
+  });
+});
+
+describe('perplexity', () => {
+  const ask = (body: unknown) => harness.request('POST', '/perplexity/chat/completions', { headers: bearer, body });
+
+  test('answers in chat-completion shape with citations', async () => {
+    const { status, json } = await ask(chat('Name: Ada Lovelace\nCompany: Analytical Engines', { model: 'sonar' }));
+    expect(status).toBe(200);
+    expect(json.choices[0].message).toEqual({ role: 'assistant', content: expect.stringContaining('Analytical Engines') });
+    expect(json.citations.length).toBeGreaterThan(0);
+    expect(json.usage.total_tokens).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ['an unknown model', chat('hi', { model: 'gpt-4o' })],
+    ['no messages', { model: 'sonar', messages: [] }],
+    ['a last message that is not from the user', { model: 'sonar', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }],
+  ])('%s is 400 in the OpenAI-style envelope', async (_name, body) => {
+    const { status, json } = await ask(body);
+    expect(status).toBe(400);
+    expect(typeof json.error.message).toBe('string');
+  });
+});
+
+describe('openai', () => {
+  const ask = (body: unknown) => harness.request('POST', '/openai/v1/chat/completions', { headers: bearer, body });
+
+  test('JSON mode answers with a JSON object as the content', async () => {
+    const { json } = await ask(chat('Reply in JSON.\nName: Ada Lovelace\nCompany: Analytical Engines', { model: 'gpt-4o-mini', response_format: { type: 'json_object' } }));
+    expect(json.object).toBe('chat.completion');
+    expect(JSON.parse(json.choices[0].message.content)).toEqual({ subject: expect.stringContaining('Analytical Engines'), body: expect.stringMatching(/^Hi Ada,/) });
+  });
+
+  test("JSON mode without the word 'json' in the messages is 400, as in the real API", async () => {
+    const { status, json } = await ask(chat('Write an email', { model: 'gpt-4o-mini', response_format: { type: 'json_object' } }));
+    expect(status).toBe(400);
+    expect(json.error.message).toContain("must contain the word 'json'");
+  });
+
+  test('an unknown model is 404 model_not_found', async () => {
+    const { status, json } = await ask(chat('hi', { model: 'llama-3' }));
+    expect(status).toBe(404);
+    expect(json.error.code).toBe('model_not_found');
+  });
+});
+
+describe('instantly', () => {
+  const create = (body: unknown) => harness.request('POST', '/instantly/api/v2/leads', { headers: bearer, body });
+  const list = (body: unknown) => harness.request('POST', '/instantly/api/v2/leads/list', { headers: bearer, body });
+
+  test.each([
+    ['an invalid email', { campaign: 'c', email: 'nope' }],
+    ['no campaign', { email: 'a@example.com' }],
+    ['a nested custom variable', { campaign: 'c', email: 'a@example.com', custom_variables: { nested: { a: 1 } } }],
+  ])('%s is 400', async (_name, body) => {
+    const { status, json } = await create(body);
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ statusCode: 400, message: expect.any(String) });
+  });
+
+  test('the list pages with next_starting_after and searches by email', async () => {
+    for (const email of ['a@example.com', 'b@example.com', 'c@other.com']) await create({ campaign: 'c', email });
+    const page1 = await list({ campaign: 'c', limit: 2 });
+    expect(page1.json.items.map((l: { email: string }) => l.email)).toEqual(['a@example.com', 'b@example.com']);
+    const page2 = await list({ campaign: 'c', limit: 2, starting_after: page1.json.next_starting_after });
+    expect(page2.json.items.map((l: { email: string }) => l.email)).toEqual(['c@other.com']);
+    expect(page2.json.next_starting_after).toBeUndefined();
+    const found = await list({ campaign: 'c', search: 'example.com' });
+    expect(found.json.items).toHaveLength(2);
+  });
+});
+
+test('baseLatencyMs delays every service call', async () => {
+  const slow = await startSimulator({ baseLatencyMs: 200 });
+  try {
+    const started = Date.now();
+    await fetch(`${slow.baseUrls.millionverifier}/api/v3/?api=k&email=a@example.com`);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  } finally {
+    await slow.close();
+  }
+});
