@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting the product reads, from the environment, validated once at start-up.
+ * Unset means the embedded default: a Temporal dev server, PGlite and the simulator, all local.
+ */
+const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  DATA_DIR: z.string().default(path.resolve(__dirname, '../.data')),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL')
+    .optional(),
+  TEMPORAL_ADDRESS: z.string().optional(),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_PORT: z.coerce.number().int().default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  TASK_QUEUE: z.string().default('leadgen'),
+  BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(1),
+  FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
+  API_KEYS: z.string().optional(),
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type AppConfig = z.output<typeof envSchema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}

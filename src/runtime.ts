@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { AppConfig } from './config';
+import type { Logger } from './logger';
+import { DEFAULT_TIMEOUTS_MS, providersConfigFromEnv, type ProvidersConfig } from './providers/config';
+import { createProviders } from './providers';
+import { SERVICES, type LeadProviders } from './providers/types';
+import { SIMULATOR_API_KEY } from './simulator/provider-config';
+import { type RunningSimulator, startSimulator } from './simulator/server';
+import { type DevServer, startDevServer } from './temporal/dev-server';
+
+/** The pieces every entry point (start, worker, api) assembles from configuration. */
+
+export interface TemporalHandles {
+  address: string;
+  client: Client;
+  nativeConnection: NativeConnection;
+  devServer?: DevServer;
+  close(): Promise<void>;
+}
+
+/** Connects to TEMPORAL_ADDRESS, or starts the embedded dev server when none is configured. */
+export async function openTemporal(config: AppConfig, { embedded }: { embedded: boolean }): Promise<TemporalHandles> {
+  let devServer: DevServer | undefined;
+  let address = config.TEMPORAL_ADDRESS;
+  if (!address) {
+    if (!embedded) throw new Error('TEMPORAL_ADDRESS is required (e.g. temporal:7233)');
+    devServer = await startDevServer({
+      dataDir: config.DATA_DIR,
+      port: config.TEMPORAL_PORT,
+      uiPort: config.TEMPORAL_UI_PORT,
+      namespace: config.TEMPORAL_NAMESPACE,
+    });
+    address = devServer.address;
+  }
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return {
+    address,
+    client,
+    nativeConnection,
+    devServer,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+      await devServer?.stop();
+    },
+  };
+}
+
+export interface ProviderHandles {
+  providers: LeadProviders;
+  simulator?: RunningSimulator;
+  simulated: string[];
+}
+
+/**
+ * Real clients for every service with an API key; the local simulator for the rest
+ * (all of them on a fresh clone), so the product runs anywhere.
+ */
+export async function openProviders(config: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ProviderHandles> {
+  const simulated = SERVICES.filter((service) => !env[`${service.toUpperCase()}_API_KEY`]);
+  let simulator: RunningSimulator | undefined;
+  const fallbackEnv: NodeJS.ProcessEnv = { ...env };
+  if (simulated.length > 0) {
+    simulator = await startSimulator({ port: config.SIMULATOR_PORT, host: '127.0.0.1' });
+    for (const service of simulated) {
+      const prefix = service.toUpperCase();
+      fallbackEnv[`${prefix}_API_KEY`] = SIMULATOR_API_KEY;
+      fallbackEnv[`${prefix}_BASE_URL`] = simulator.baseUrls[service];
+      fallbackEnv[`${prefix}_TIMEOUT_MS`] ??= String(DEFAULT_TIMEOUTS_MS[service]);
+    }
+    logger.info({ simulated, url: simulator.url }, `Simulator serving ${simulated.join(', ')} at ${simulator.url}`);
+  }
+  const providersConfig: ProvidersConfig = providersConfigFromEnv(fallbackEnv);
+  return { providers: createProviders(providersConfig), simulator, simulated };
+}
+
+export interface ApiKeyConfig {
+  keys: { key: string; role: 'operator' | 'viewer' }[];
+  /** Set when no keys were configured and one was generated for this data folder. */
+  generated?: { key: string; file: string };
+}
+
+/** API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder. */
+export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
+  if (config.API_KEYS) {
+    const keys = config.API_KEYS.split(',').map((entry) => {
+      const [role, key] = entry.trim().split(':');
+      if ((role !== 'operator' && role !== 'viewer') || !key) {
+        throw new Error('API_KEYS must look like "operator:KEY1,viewer:KEY2"');
+      }
+      return { role: role as 'operator' | 'viewer', key };
+    });
+    return { keys };
+  }
+  const file = path.join(config.DATA_DIR, 'operator-api-key');
+  mkdirSync(config.DATA_DIR, { recursive: true });
+  if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
+  const key = readFileSync(file, 'utf8').trim();
+  return { keys: [{ role: 'operator', key }], generated: { key, file } };
+}
