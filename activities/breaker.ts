@@ -1,4 +1,5 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import type { ActivityDeps } from './deps';
 import { logPaused } from './campaigns';
@@ -8,11 +9,16 @@ import {
   campaignWorkflowId,
   type CampaignResumeError,
   pauseCampaignSignal,
+  pauseCampaignUpdate,
   resumeCampaignSignal,
+  resumeCampaignUpdate,
   type ResumeQueueResult,
   type ServiceFailure,
   type ServiceKey,
 } from '../workflows/definitions';
+
+// How long a campaign workflow may take to acknowledge before the fan-out falls back to a signal.
+const ACK_TIMEOUT_MS = 10_000;
 
 export interface BreakerOpenedResult {
   campaignsPaused: number;
@@ -22,11 +28,23 @@ export interface BreakerOpenedResult {
 
 /** The effects of the breaker's transitions: database projection, audit log, and campaign fan-out. */
 export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
-  async function signalCampaigns(
+  /**
+   * Tells each campaign workflow, a bounded number at a time: an update, so the answer is the workflow's
+   * acknowledgement; if none comes in time (no worker, a stuck task), a signal, which the server keeps.
+   */
+  async function tellCampaigns(
     campaignIds: string[],
-    send: (campaignId: string) => Promise<void>,
+    message: { update: (handle: WorkflowHandle) => Promise<unknown>; signal: (handle: WorkflowHandle) => Promise<void> },
   ): Promise<CampaignResumeError[]> {
-    const settled = await settleWithConcurrency(campaignIds, fanOutConcurrency, send);
+    const settled = await settleWithConcurrency(campaignIds, fanOutConcurrency, async (campaignId) => {
+      const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+      try {
+        await temporal.withDeadline(Date.now() + ACK_TIMEOUT_MS, () => message.update(handle));
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) throw error;
+        await message.signal(handle);
+      }
+    });
     return settled.flatMap((result, i) =>
       result.status === 'rejected'
         ? [{ campaign_id: campaignIds[i]!, error: describeSignalError(result.reason) }]
@@ -62,11 +80,11 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
       });
       logPaused(logger, cause, paused.campaigns, paused.jobs);
 
-      const signalErrors = await signalCampaigns(
-        paused.campaigns.map((c) => c.id),
-        (campaignId) =>
-          temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(pauseCampaignSignal, { reason: cause, persist: false }),
-      );
+      const request = { reason: cause, persist: false };
+      const signalErrors = await tellCampaigns(paused.campaigns.map((c) => c.id), {
+        update: (handle) => handle.executeUpdate(pauseCampaignUpdate, { args: [request] }),
+        signal: (handle) => handle.signal(pauseCampaignSignal, request),
+      });
       for (const failed of signalErrors) {
         logger.error({ campaignId: failed.campaign_id, error: failed.error }, `Campaign ${failed.campaign_id} could not be told to pause`);
       }
@@ -123,10 +141,10 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         return { campaigns, jobsResumed };
       });
 
-      const errors = await signalCampaigns(
-        campaigns.map((c) => c.id),
-        (campaignId) => temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(resumeCampaignSignal),
-      );
+      const errors = await tellCampaigns(campaigns.map((c) => c.id), {
+        update: (handle) => handle.executeUpdate(resumeCampaignUpdate),
+        signal: (handle) => handle.signal(resumeCampaignSignal),
+      });
       for (const failed of errors) {
         const reason = `Resume failed: ${failed.error}`;
         await prisma.$transaction((tx) => pauseCampaignRows(tx, reason, [failed.campaign_id]));

@@ -20,7 +20,10 @@ import {
   controlTaskQueue,
   type JobOutcome,
   pauseCampaignSignal,
+  pauseCampaignUpdate,
+  type PauseCampaignRequest,
   resumeCampaignSignal,
+  resumeCampaignUpdate,
   SERVICE_FAILURE,
   type ServiceFailure,
 } from './definitions';
@@ -85,15 +88,25 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRu
     counts,
   }));
 
-  setHandler(pauseCampaignSignal, async ({ reason, persist }) => {
+  async function onPause({ reason, persist }: PauseCampaignRequest): Promise<CampaignRunStatus> {
     const wasRunning = status === 'RUNNING';
     pause(reason);
     // A campaign still STARTING persists its pause once its start has landed (see below).
     if (persist && wasRunning) await db.markCampaignPaused({ campaignId, reason });
-  });
-  setHandler(resumeCampaignSignal, () => {
-    if (status === 'PAUSED') resumeRequested = true;
-  });
+    return status;
+  }
+  function onResume(): CampaignRunStatus {
+    if (status !== 'PAUSED') return status;
+    // Acknowledged at once: dispatch starts again as soon as the main loop reloads the work list.
+    resumeRequested = true;
+    pauseReason = null;
+    setStatus('RUNNING');
+    return status;
+  }
+  setHandler(pauseCampaignSignal, async (request) => void (await onPause(request)));
+  setHandler(pauseCampaignUpdate, onPause);
+  setHandler(resumeCampaignSignal, () => void onResume());
+  setHandler(resumeCampaignUpdate, onResume);
   setHandler(cancelCampaignSignal, () => {
     cancelRequested = true;
   });
@@ -148,15 +161,14 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRu
 
   for (;;) {
     if (cancelRequested) break;
-    if (status === 'PAUSED') {
+    if (status === 'PAUSED' || resumeRequested) {
       await condition(() => resumeRequested || cancelRequested);
       if (cancelRequested) break;
-      // The resume cascade already turned PAUSED jobs back to PENDING; the database is the list of work.
-      await condition(() => inFlight.size === 0);
-      queue.splice(0, queue.length, ...(await db.loadRunnableJobs({ campaignId })));
-      pauseReason = null;
       resumeRequested = false;
-      if (status === 'PAUSED') setStatus('RUNNING');
+      // The resume cascade already turned PAUSED jobs back to PENDING: the database is the list of work,
+      // less the calls still in flight from before the pause (they finish and keep their result).
+      const runnable = await db.loadRunnableJobs({ campaignId });
+      queue.splice(0, queue.length, ...runnable.filter((jobId) => !inFlight.has(jobId)));
       continue;
     }
     if (queue.length === 0 && inFlight.size === 0) {

@@ -133,8 +133,15 @@ export interface CampaignProgress {
   counts: CampaignCounts;
 }
 
+/**
+ * Pause and resume come as updates for the breaker's fan-out (acknowledged, and cheap for the server:
+ * one write per campaign) and as signals where durability matters more than an answer (the fallback
+ * when a workflow cannot answer in time, and operator requests). Both run the same handler.
+ */
 export const pauseCampaignSignal = defineSignal<[PauseCampaignRequest]>('pauseCampaign');
 export const resumeCampaignSignal = defineSignal('resumeCampaign');
+export const pauseCampaignUpdate = defineUpdate<CampaignRunStatus, [PauseCampaignRequest]>('pauseCampaign');
+export const resumeCampaignUpdate = defineUpdate<CampaignRunStatus, []>('resumeCampaign');
 export const cancelCampaignSignal = defineSignal('cancelCampaign');
 export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 
