@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { BreakerClient } from '../src/breaker/client';
 import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import { openDatabase } from '../src/db/database';
@@ -76,9 +78,24 @@ async function until(probe: () => Promise<boolean>, intervalMs = 10, timeoutMs =
 const ms = (value: number) => `${value.toFixed(0).padStart(6)} ms`;
 
 async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadgen-bench-'));
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) });
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
+  // The breaker's fan-out logs queue_paused / queue_resumed once every campaign workflow has answered
+  // its update: the moment of that line is the moment all of them acknowledged.
+  const acks = new Map<string, number>();
+  const logger = createLogger(
+    { level: process.env.LOG_LEVEL ?? 'warn' },
+    new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n')) {
+          const event = /"event":"(queue_paused|queue_resumed)"/.exec(line)?.[1];
+          if (event) acks.set(event, performance.now());
+        }
+        done();
+      },
+    }),
+  );
   console.log(`bench:pause — ${N} campaigns x ${JOBS} jobs in flight, fan-out concurrency ${CONCURRENCY}, ${os.cpus().length} cores`);
 
   const temporal = await openTemporal(config, { embedded: true });
@@ -122,7 +139,47 @@ async function main(): Promise<void> {
     await until(async () => providers.inFlight >= Math.min(N * JOBS, 500), 200, 600_000);
     console.log(`set-up: ${N} campaigns running, ${providers.inFlight} calls held in flight (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 
+    const totalJobs = await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } });
+
+    // ---- trip ------------------------------------------------------------------------------------
+    const trippedAt = performance.now();
+    await client.workflow.getHandle(BREAKER_WORKFLOW_ID).signal(recordFailureSignal, {
+      service: 'apollo', error: 'bench: HTTP 503', failureType: 'server_error',
+    });
+    const since = (at: number) => () => performance.now() - at;
+    const [open, acked, dbPaused, visible] = await Promise.all([
+      until(async () => (await breaker.state()).state === 'OPEN', 5, 60_000, 'breaker OPEN').then(since(trippedAt)),
+      until(async () => acks.has('queue_paused'), 5, 300_000, 'every workflow acknowledged').then(() => acks.get('queue_paused')! - trippedAt),
+      until(async () => {
+        const [campaigns, jobs] = await Promise.all([
+          db.prisma.campaign.count({ where: { status: { not: 'PAUSED' } } }),
+          db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } }),
+        ]);
+        return campaigns === 0 && jobs === 0;
+      }, 5, 60_000, 'database PAUSED').then(since(trippedAt)),
+      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'PAUSED'`)) === N, 100, 300_000, 'Web UI shows every campaign PAUSED').then(since(trippedAt)),
+    ]);
+
+    console.log('');
+    console.log(`trip -> breaker OPEN (query)                    ${ms(open)}`);
+    console.log(`trip -> database: every campaign and job PAUSED ${ms(dbPaused)}   (target < 1000 ms)`);
+    console.log(`trip -> every campaign workflow acked PAUSED    ${ms(acked)}`);
+    console.log(`trip -> Web UI (visibility) shows all PAUSED    ${ms(visible)}`);
+
+    // ---- recover: reset, then resume -------------------------------------------------------------
+    await breaker.reset({ service: 'apollo', actor: 'bench' });
+    const resumedAt = performance.now();
+    const resumeCall = breaker.resumeQueue({ actor: 'bench' }).then((result) => ({ result, at: performance.now() - resumedAt }));
+    const [resume, resumeAcked, dbResumed, resumeVisible] = await Promise.all([
+      resumeCall,
+      until(async () => acks.has('queue_resumed'), 5, 300_000, 'every workflow acknowledged resume').then(() => acks.get('queue_resumed')! - resumedAt),
+      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'RUNNING'`)) === N, 100, 300_000, 'Web UI shows every campaign RUNNING').then(since(resumedAt)),
+      until(async () => (await db.prisma.campaign.count({ where: { status: 'RUNNING' } })) === N, 5, 60_000, 'database RUNNING').then(since(resumedAt)),
+    ]);
+
     // ---- platform limits -------------------------------------------------------------------------
+    // Let the resumed campaigns re-dispatch their held jobs before measuring the platform alone.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
     t = performance.now();
     await settleWithConcurrency(ids, CONCURRENCY, (id) => client.workflow.getHandle(campaignWorkflowId(id)).signal('benchProbe'));
     const bareSignal = performance.now() - t;
@@ -132,47 +189,17 @@ async function main(): Promise<void> {
       db.prisma.$executeRaw`UPDATE jobs SET updated_at = now()`,
     ]);
     const bareUpdate = performance.now() - t;
-    const totalJobs = await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } });
-
-    // ---- trip ------------------------------------------------------------------------------------
-    const trippedAt = performance.now();
-    await client.workflow.getHandle(BREAKER_WORKFLOW_ID).signal(recordFailureSignal, {
-      service: 'apollo', error: 'bench: HTTP 503', failureType: 'server_error',
-    });
-    const since = (at: number) => () => performance.now() - at;
-    const [open, acked, dbPaused] = await Promise.all([
-      until(async () => (await breaker.state()).state === 'OPEN', 5, 60_000, 'breaker OPEN').then(since(trippedAt)),
-      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'PAUSED'`)) === N, 20, 60_000, 'every workflow PAUSED').then(since(trippedAt)),
-      until(async () => {
-        const [campaigns, jobs] = await Promise.all([
-          db.prisma.campaign.count({ where: { status: { not: 'PAUSED' } } }),
-          db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } }),
-        ]);
-        return campaigns === 0 && jobs === 0;
-      }, 5, 60_000, 'database PAUSED').then(since(trippedAt)),
-    ]);
-
-    // ---- recover: reset, then resume -------------------------------------------------------------
-    await breaker.reset({ service: 'apollo', actor: 'bench' });
-    const resumedAt = performance.now();
-    const resumeCall = breaker.resumeQueue({ actor: 'bench' }).then((result) => ({ result, at: performance.now() - resumedAt }));
-    const [resume, resumeAcked, dbResumed] = await Promise.all([
-      resumeCall,
-      until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'RUNNING'`)) === N, 20, 60_000, 'every workflow RUNNING').then(since(resumedAt)),
-      until(async () => (await db.prisma.campaign.count({ where: { status: 'RUNNING' } })) === N, 5, 60_000, 'database RUNNING').then(since(resumedAt)),
-    ]);
 
     console.log('');
     console.log(`platform: bare client signals ${N} workflows      ${ms(bareSignal)}`);
     console.log(`platform: one UPDATE of ${N} campaigns + ${totalJobs} jobs  ${ms(bareUpdate)}`);
     console.log('');
-    console.log(`trip -> breaker OPEN (query)                    ${ms(open)}`);
-    console.log(`trip -> database: every campaign and job PAUSED ${ms(dbPaused)}   (target < 1000 ms)`);
     console.log(`trip -> every campaign workflow acked PAUSED    ${ms(acked)}   (${(acked / bareSignal).toFixed(2)}x bare signal; target <= 1.5x)`);
     console.log('');
     console.log(`resume-queue update returned                    ${ms(resume.at)}   (${resume.result.jobs_resumed} jobs, ${resume.result.campaigns_resumed} campaigns)`);
     console.log(`resume -> database: every campaign RUNNING      ${ms(dbResumed)}`);
     console.log(`resume -> every campaign workflow acked RUNNING ${ms(resumeAcked)}   (${(resumeAcked / bareSignal).toFixed(2)}x bare signal)`);
+    console.log(`resume -> Web UI (visibility) shows all RUNNING ${ms(resumeVisible)}`);
   } finally {
     providers.releaseAll();
     workers.shutdown();
