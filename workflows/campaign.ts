@@ -44,7 +44,7 @@ const jobs = proxyActivities<Activities>({
 });
 
 const MAX_JOBS_IN_FLIGHT = 5;
-const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 8_000;
+const DEFAULT_HISTORY_LIMIT = 8_000;
 
 /**
  * One campaign (`campaign-<id>`): runs its jobs (fetch leads, then per lead verify, enrich, write, push)
@@ -53,6 +53,7 @@ const HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW = 8_000;
  */
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRunStatus> {
   const { campaignId } = input;
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   // Bookkeeping on our own database: retried until it lands, on the control queue (never behind jobs).
   const db = proxyActivities<Activities>({
     taskQueue: controlTaskQueue(workflowInfo().taskQueue),
@@ -182,19 +183,19 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRu
       if (queue.length === 0 && status === 'RUNNING') pause(done.reason ?? 'Campaign has unfinished jobs');
       continue;
     }
-    if (shouldContinueAsNew() && inFlight.size === 0) {
+    if (shouldContinueAsNew(historyLimit) && inFlight.size === 0) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof campaignWorkflow>({ campaignId, carried: { status, pauseReason, counts } });
+      await continueAsNew<typeof campaignWorkflow>({ campaignId, historyLimit: input.historyLimit, carried: { status, pauseReason, counts } });
     }
     await condition(
       () =>
         cancelRequested ||
         status !== 'RUNNING' ||
-        (queue.length > 0 && inFlight.size < MAX_JOBS_IN_FLIGHT && !shouldContinueAsNew()) ||
+        (queue.length > 0 && inFlight.size < MAX_JOBS_IN_FLIGHT && !shouldContinueAsNew(historyLimit)) ||
         inFlight.size === 0,
     );
     while (status === 'RUNNING' && !cancelRequested && queue.length > 0 && inFlight.size < MAX_JOBS_IN_FLIGHT) {
-      if (shouldContinueAsNew()) break;
+      if (shouldContinueAsNew(historyLimit)) break;
       void runJob(queue.shift()!);
     }
   }
@@ -209,9 +210,9 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRu
   return status;
 }
 
-function shouldContinueAsNew(): boolean {
+function shouldContinueAsNew(historyLimit: number): boolean {
   const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > HISTORY_EVENTS_BEFORE_CONTINUE_AS_NEW;
+  return info.continueAsNewSuggested || info.historyLength > historyLimit;
 }
 
 /** A job's final service failure (its own retries exhausted, or not retryable), else undefined. */

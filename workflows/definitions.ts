@@ -108,6 +108,8 @@ export type CampaignRunStatus = 'STARTING' | 'RUNNING' | 'PAUSED' | 'COMPLETED' 
 
 export interface CampaignInput {
   campaignId: string;
+  /** History length at which the campaign continues as new (tests lower it). */
+  historyLimit?: number;
   /** Carried across continue-as-new. */
   carried?: { status: CampaignRunStatus; pauseReason: string | null; counts: CampaignCounts };
 }

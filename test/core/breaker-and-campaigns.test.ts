@@ -134,6 +134,22 @@ describe('campaign workflow', () => {
     expect(await result(other!)).toBe('COMPLETED');
     expect((await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: failing } })).status).toBe('PAUSED');
   });
+
+  it('keeps a large campaign history bounded by continuing as new, losing and repeating nothing', async () => {
+    h = await createHarness(env);
+    const id = await h.createCampaign({ leadLimit: 20 });
+    const handle = await env.client.workflow.start('campaignWorkflow', {
+      workflowId: campaignWorkflowId(id),
+      taskQueue: h.taskQueue,
+      args: [{ campaignId: id, historyLimit: 150 }],
+    });
+    expect(await handle.result()).toBe('COMPLETED');
+    const described = await env.client.workflow.getHandle(campaignWorkflowId(id)).describe();
+    expect(described.runId).not.toBe(handle.firstExecutionRunId);
+    expect(described.historyLength).toBeLessThan(400);
+    await expectCompletedExactlyOnce([id], 20);
+    expect(await h.db.prisma.job.count()).toBe(1 + 20 * 4);
+  });
 });
 
 describe('global breaker', () => {
