@@ -104,16 +104,17 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
     },
 
     /** CLOSED, failure counts cleared. Resumes nothing: the queue stays as it is (SPEC rule 6). */
-    async applyBreakerReset({ service, actor, closedAt, wasOpen, previous }: {
+    async applyBreakerReset({ service, actor, closedAt, wasOpen, previous, generation }: {
       service: ServiceKey;
       actor: string;
       closedAt: string;
       wasOpen: boolean;
       previous: BreakerMetadata | null;
+      generation: number;
     }): Promise<void> {
       await prisma.$transaction([
         prisma.$executeRaw`
-          UPDATE system_state SET breaker_state = 'CLOSED', metadata = NULL, updated_at = now(),
+          UPDATE system_state SET breaker_state = 'CLOSED', metadata = NULL, generation = ${generation}, updated_at = now(),
                  closed_at = CASE WHEN ${wasOpen} THEN ${new Date(closedAt)} ELSE closed_at END
           WHERE id = 1`,
         prisma.breakerEvent.create({

@@ -13,6 +13,7 @@ interface ClaimedJob {
   type: JobType;
   campaign_id: string;
   lead_id: string | null;
+  breaker_generation: number;
 }
 
 /** What a job's service call produced: lead fields to store, and the next job types for the same lead. */
@@ -35,7 +36,7 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
              started_at = now(), updated_at = now()
       WHERE id = ${jobId}::uuid AND status IN ('PENDING', 'PROCESSING')
         AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = jobs.campaign_id AND c.status = 'RUNNING' FOR SHARE)
-      RETURNING id, type, campaign_id, lead_id`;
+      RETURNING id, type, campaign_id, lead_id, (SELECT generation FROM system_state WHERE id = 1) AS breaker_generation`;
     return job;
   }
 
@@ -173,7 +174,7 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
           throw ApplicationFailure.create({
             type: SERVICE_FAILURE,
             message: err.message,
-            details: [{ service: err.service, failureType: err.kind }],
+            details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
             // Auth and quota problems do not fix themselves within a retry; a 429 says when to come back.
             nonRetryable: err.kind === 'auth' || err.kind === 'quota',
             nextRetryDelay: err.retryAfterMs,

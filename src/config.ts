@@ -22,6 +22,8 @@ const envSchema = z.object({
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
   API_KEYS: z.string().optional(),
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+  /** Added to every simulated call, so the embedded stack behaves like services across a network. */
+  SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

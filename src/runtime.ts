@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
+import { type ApiKey, parseApiKeys } from './api/auth';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { DEFAULT_TIMEOUTS_MS, providersConfigFromEnv, type ProvidersConfig } from './providers/config';
@@ -67,7 +68,7 @@ export async function openProviders(config: AppConfig, logger: Logger, env: Node
   let simulator: RunningSimulator | undefined;
   const fallbackEnv: NodeJS.ProcessEnv = { ...env };
   if (simulated.length > 0) {
-    simulator = await startSimulator({ port: config.SIMULATOR_PORT, host: '127.0.0.1' });
+    simulator = await startSimulator({ port: config.SIMULATOR_PORT, host: '127.0.0.1', baseLatencyMs: config.SIMULATOR_LATENCY_MS });
     for (const service of simulated) {
       const prefix = service.toUpperCase();
       fallbackEnv[`${prefix}_API_KEY`] = SIMULATOR_API_KEY;
@@ -81,23 +82,14 @@ export async function openProviders(config: AppConfig, logger: Logger, env: Node
 }
 
 export interface ApiKeyConfig {
-  keys: { key: string; role: 'operator' | 'viewer' }[];
+  keys: ApiKey[];
   /** Set when no keys were configured and one was generated for this data folder. */
   generated?: { key: string; file: string };
 }
 
 /** API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder. */
 export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
-  if (config.API_KEYS) {
-    const keys = config.API_KEYS.split(',').map((entry) => {
-      const [role, key] = entry.trim().split(':');
-      if ((role !== 'operator' && role !== 'viewer') || !key) {
-        throw new Error('API_KEYS must look like "operator:KEY1,viewer:KEY2"');
-      }
-      return { role: role as 'operator' | 'viewer', key };
-    });
-    return { keys };
-  }
+  if (config.API_KEYS) return { keys: parseApiKeys(config.API_KEYS) };
   const file = path.join(config.DATA_DIR, 'operator-api-key');
   mkdirSync(config.DATA_DIR, { recursive: true });
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });

@@ -71,6 +71,11 @@ export async function breakerWorkflow(input: BreakerInput = {}): Promise<void> {
   setHandler(breakerStateQuery, () => state);
 
   setHandler(recordFailureSignal, (failure) => {
+    if (failure.breakerGeneration !== undefined && failure.breakerGeneration < state.generation) {
+      // Dispatched before the last reset and reported after it: the operator already dealt with it.
+      state.absorbed_failures++;
+      return;
+    }
     const health = state.services[failure.service];
     health.failure_count++;
     health.last_error = failure.error;
@@ -112,8 +117,10 @@ export async function breakerWorkflow(input: BreakerInput = {}): Promise<void> {
       health.failure_count = 0;
     }
     state.absorbed_failures = 0;
+    state.generation++;
+    const generation = state.generation;
     // Reset resumes nothing: the queue stays PAUSED until an operator resumes it.
-    await runEffect(() => effects.applyBreakerReset({ service, actor, closedAt, wasOpen, previous }));
+    await runEffect(() => effects.applyBreakerReset({ service, actor, closedAt, wasOpen, previous, generation }));
     return state;
   });
 
@@ -164,5 +171,6 @@ function initialSnapshot(failureThreshold: number): BreakerSnapshot {
     ) as BreakerSnapshot['services'],
     failure_threshold: failureThreshold,
     absorbed_failures: 0,
+    generation: 0,
   };
 }

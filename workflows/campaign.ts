@@ -144,7 +144,7 @@ export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRu
     }
   }
 
-  if (status === 'STARTING') {
+  if (status === 'STARTING' && !cancelRequested) {
     // The start passes the same gate as every job: if the queue is paused now, the campaign starts PAUSED.
     const start = await db.startCampaign({ campaignId });
     // A pause signal may have arrived while the start was in flight.

@@ -26,6 +26,8 @@ export interface ServiceFailure {
   failureType: string;
   campaignId?: string;
   jobId?: string;
+  /** The breaker generation the failed call was dispatched under (see BreakerSnapshot.generation). */
+  breakerGeneration?: number;
 }
 
 export interface BreakerMetadata {
@@ -53,8 +55,10 @@ export interface BreakerSnapshot {
   queue: { status: QueueStateName; paused_at: string | null; resumed_at: string | null };
   services: Record<ServiceKey, ServiceHealth>;
   failure_threshold: number;
-  /** Failures reported while already OPEN: counted, never acted on again. */
+  /** Failures reported while already OPEN, or dispatched before the last reset: never acted on. */
   absorbed_failures: number;
+  /** How many resets so far; a failure from an older generation is stale news. */
+  generation: number;
 }
 
 export interface BreakerInput {

@@ -3,15 +3,19 @@ import { CampaignIdAttribute, CampaignStatusAttribute } from '../temporal/search
 import { campaignWorkflowId } from '../../workflows/definitions';
 import type { campaignWorkflow } from '../../workflows/campaign';
 
-/** Starts `campaign-<id>`; the Web UI can find it by CampaignId and filter by CampaignStatus at once. */
-export function startCampaignWorkflow(client: Client, taskQueue: string, campaignId: string) {
-  return client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
+/** How `campaign-<id>` starts: the Web UI finds it by CampaignId and filters by CampaignStatus from the outset. */
+export function campaignStartOptions(taskQueue: string, campaignId: string) {
+  return {
     workflowId: campaignWorkflowId(campaignId),
     taskQueue,
-    args: [{ campaignId }],
+    args: [{ campaignId }] as Parameters<typeof campaignWorkflow>,
     typedSearchAttributes: [
       { key: CampaignStatusAttribute, value: 'STARTING' },
       { key: CampaignIdAttribute, value: campaignId },
     ],
-  });
+  };
+}
+
+export function startCampaignWorkflow(client: Client, taskQueue: string, campaignId: string) {
+  return client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', campaignStartOptions(taskQueue, campaignId));
 }

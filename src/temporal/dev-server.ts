@@ -23,6 +23,9 @@ export async function startDevServer(options: { dataDir: string; port: number; u
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
     '--db-filename', path.join(options.dataDir, 'temporal.db'),
+    // WAL with normal sync: survives a crash of any process, and spares an fsync on every write.
+    '--sqlite-pragma', 'journal_mode=wal',
+    '--sqlite-pragma', 'synchronous=normal',
     '--namespace', options.namespace,
     '--log-level', 'error',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),

@@ -320,6 +320,27 @@ describe('global breaker', () => {
     expect(h.providers.calls.apollo).toBe(claimed);
   });
 
+  it('ignores a failure dispatched before a reset and reported after it, but opens on a fresh one', async () => {
+    h = await createHarness(env);
+    await h.breaker.forceOpen({ service: 'perplexity', reason: 'outage', actor: 'operator' });
+    const reset = await h.breaker.reset({ service: 'perplexity', actor: 'operator' });
+    expect(reset.generation).toBe(1);
+    expect((await h.db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } })).generation).toBe(1);
+
+    const handle = env.client.workflow.getHandle(BREAKER_WORKFLOW_ID);
+    await handle.signal(recordFailureSignal, { service: 'perplexity', error: 'late 503', failureType: 'server_error', breakerGeneration: 0 });
+    const afterStale = await eventually(env, async () => {
+      const s = await h.breaker.state();
+      return s.absorbed_failures === 1 ? s : undefined;
+    }, { what: 'stale failure absorbed' });
+    expect(afterStale.state).toBe('CLOSED');
+    expect(afterStale.services.perplexity.failure_count).toBe(0);
+
+    await handle.signal(recordFailureSignal, { service: 'perplexity', error: 'fresh 503', failureType: 'server_error', breakerGeneration: 1 });
+    await eventually(env, async () => (await h.breaker.state()).state === 'OPEN', { what: 'breaker re-opened' });
+    expect((await h.breaker.state()).metadata?.error).toBe('fresh 503');
+  });
+
   it('absorbs failure storms while OPEN and keeps its history bounded by continuing as new', async () => {
     h = await createHarness(env);
     await env.client.workflow.start('breakerWorkflow', {

@@ -15,7 +15,7 @@ import {
 
 describe.each(DATABASE_KINDS)('database on %s', (kind) => {
   it('applies every migration to a fresh database, records them as Prisma does, and round-trips a row', async () => {
-    const db = await createTestDatabase(kind);
+    const db = await createTestDatabase(kind, { fresh: true });
     try {
       const expected = readMigrations();
       expect(db.migration.applied).toEqual(expected.map((m) => m.name));

@@ -17,8 +17,22 @@ export interface TestDatabase extends Database {
 
 let template: Promise<PGlite> | undefined;
 
-/** A fresh, migrated database of the given kind, isolated from every other test. */
-export async function createTestDatabase(kind: DatabaseKind = 'pglite'): Promise<TestDatabase> {
+/** Closes this test file's PGlite template (jest.config's setupFilesAfterEnv calls it in afterAll). */
+export async function closeTemplateDatabase(): Promise<void> {
+  const opened = template;
+  template = undefined;
+  if (opened) await (await opened).close();
+}
+
+/**
+ * A migrated database of the given kind, isolated from every other test. PGlite ones are clones of a
+ * migrated template unless `fresh` asks for one migrated from scratch.
+ */
+export async function createTestDatabase(kind: DatabaseKind = 'pglite', { fresh = false } = {}): Promise<TestDatabase> {
+  if (kind === 'pglite' && fresh) {
+    const db = await openDatabase({ pgliteDir: 'memory://' });
+    return { ...db, destroy: () => db.close() };
+  }
   if (kind === 'pglite') {
     // initdb + migrations take seconds; a clone of one migrated template per test file takes a fraction.
     template ??= PGlite.create('memory://').then(async (pglite) => {

@@ -100,6 +100,7 @@ CREATE TABLE "system_state" (
     "opened_at" TIMESTAMPTZ(3),
     "closed_at" TIMESTAMPTZ(3),
     "metadata" JSONB,
+    "generation" INTEGER NOT NULL DEFAULT 0,
     "updated_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
 
     CONSTRAINT "system_state_pkey" PRIMARY KEY ("id")

@@ -1,0 +1,18 @@
+import type { Client } from '@temporalio/client';
+import type { BreakerClient } from '../breaker/client';
+import type { PrismaClient } from '../db/database';
+import type { Logger } from '../logger';
+import type { ApiKey } from './auth';
+
+/** What the API needs from the process that hosts it. */
+export interface ApiDeps {
+  prisma: PrismaClient;
+  /** Signals and queries campaign workflows; must share its connection with `breaker` (deadlines). */
+  temporal: Client;
+  /** Every breaker and queue transition goes through the breaker workflow, never the database. */
+  breaker: BreakerClient;
+  /** The task queue campaign workflows run on. */
+  taskQueue: string;
+  logger: Logger;
+  apiKeys: ApiKey[];
+}

@@ -1,0 +1,21 @@
+export interface StatusCounts<S extends string> {
+  total: number;
+  by_status: Record<S, number>;
+}
+
+/**
+ * Counts for every status (zeros included, so clients need no defaults), from a Prisma
+ * `groupBy({ by: ['status'], _count: { _all: true } })`.
+ */
+export function countsByStatus<S extends string>(
+  statuses: readonly S[],
+  groups: { status: S; _count: { _all: number } }[],
+): StatusCounts<S> {
+  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<S, number>;
+  let total = 0;
+  for (const group of groups) {
+    byStatus[group.status] = group._count._all;
+    total += group._count._all;
+  }
+  return { total, by_status: byStatus };
+}

@@ -1,0 +1,95 @@
+/**
+ * `npm start`: the whole product on one machine — Temporal dev server (+ Web UI), worker, API,
+ * database (PGlite unless DATABASE_URL) and the simulator for any service without an API key.
+ * Ctrl-C stops all of it.
+ */
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { createApp } from './api/app';
+import { BreakerClient } from './breaker/client';
+import { loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { openProviders, openTemporal, resolveApiKeys } from './runtime';
+import { createWorkers } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL });
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: error }, 'shutdown step failed'));
+  };
+
+  try {
+    const temporal = await openTemporal(config, { embedded: true });
+    stops.push(() => temporal.close());
+    const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
+    stops.push(() => db.close());
+    const { providers, simulator, simulated } = await openProviders(config, logger);
+    if (simulator) stops.push(() => simulator.close());
+
+    const worker = await createWorkers({
+      connection: temporal.nativeConnection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TASK_QUEUE,
+      deps: {
+        prisma: db.prisma,
+        providers,
+        temporal: temporal.client,
+        logger,
+        taskQueue: config.TASK_QUEUE,
+        failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+        fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
+      },
+    });
+    const running = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await running;
+    });
+
+    const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
+    await breaker.ensureRunning();
+    const apiKeys = resolveApiKeys(config);
+    const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
+    });
+    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+
+    const apiUrl = `http://${config.HOST}:${config.PORT}/api/v1`;
+    const lines = [
+      '',
+      'leadgen-orchestrator is running',
+      `  API            ${apiUrl}   (try: curl ${apiUrl}/health)`,
+      temporal.devServer ? `  Temporal UI    ${temporal.devServer.uiUrl}` : `  Temporal       ${temporal.address}`,
+      `  Temporal gRPC  ${temporal.address}`,
+      `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
+      simulator ? `  Simulator      ${simulator.url}  (simulating: ${simulated.join(', ')}; faults: POST /sim/services/{service}/fault)` : '  Simulator      off (every service has an API key)',
+      // Shown once per start, on the terminal only; never written to the logs.
+      apiKeys.generated ? `  Operator key   ${apiKeys.generated.key}   (kept in ${apiKeys.generated.file}; send as "Authorization: Bearer <key>")` : '  API keys       from API_KEYS',
+      '  Ctrl-C stops everything.',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    await stopAll();
+    process.exitCode = 1;
+    return;
+  }
+
+  await new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      resolve();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  });
+  await stopAll();
+  logger.info('stopped');
+}
+
+void main();

@@ -1,0 +1,46 @@
+/**
+ * `npm run worker`: a worker alone, for deployments on PostgreSQL and a Temporal cluster.
+ * Run as many as you like on the same TASK_QUEUE; each also serves the control queue.
+ */
+import path from 'node:path';
+import { loadConfig } from './config';
+import { openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { openProviders, openTemporal } from './runtime';
+import { createWorkers } from './worker';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'leadgen-worker' });
+  const temporal = await openTemporal(config, { embedded: false });
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
+  const { providers, simulator } = await openProviders(config, logger);
+  const workers = await createWorkers({
+    connection: temporal.nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: {
+      prisma: db.prisma,
+      providers,
+      temporal: temporal.client,
+      logger,
+      taskQueue: config.TASK_QUEUE,
+      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+      fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
+    },
+  });
+  const stop = () => workers.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  logger.info({ taskQueue: config.TASK_QUEUE, temporal: temporal.address, database: db.kind }, 'worker running');
+  await workers.run();
+  await simulator?.close();
+  await db.close();
+  await temporal.close();
+  logger.info('worker stopped');
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,343 @@
+/**
+ * Seed step 20's eight scenarios, at the HTTP level: call the API, then check the database and the
+ * workflows. One dev server and worker per database kind; every test leaves normal operation behind.
+ */
+import { SERVICES } from '../../src/providers/types';
+import { DATABASE_KINDS } from '../helpers/db';
+import {
+  type ApiTestEnv,
+  campaignsPausedAndQuiet,
+  campaignsReach,
+  KEYS,
+  launchViaApi,
+  messagesSince,
+  restoreNormalOperation,
+  startApiEnv,
+  until,
+} from './support/api-env';
+
+const STATUS = '/api/v1/queue-management/status';
+const RESUME = '/api/v1/queue-management/resume-queue';
+const reset = (service: string) => `/api/v1/queue-management/circuit-breakers/${service}/reset`;
+
+describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
+  let t: ApiTestEnv;
+  beforeAll(async () => {
+    t = await startApiEnv(kind);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+  afterEach(async () => {
+    await restoreNormalOperation(t);
+  });
+
+  const prisma = () => t.h.db.prisma;
+  const status = async () => (await t.get(STATUS).expect(200)).body.data;
+  const dbCampaignCounts = async () =>
+    Object.fromEntries((await prisma().campaign.groupBy({ by: ['status'], _count: { _all: true } })).map((g) => [g.status, g._count._all]));
+  const dbJobCounts = async () =>
+    Object.fromEntries((await prisma().job.groupBy({ by: ['status'], _count: { _all: true } })).map((g) => [g.status, g._count._all]));
+  const nonZero = (counts: Record<string, number>) => Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
+  const systemState = () => prisma().systemState.findUniqueOrThrow({ where: { id: 1 } });
+  const eventsSince = (since: Date) => prisma().breakerEvent.findMany({ where: { createdAt: { gte: since } }, orderBy: { id: 'asc' } });
+
+  /** Campaigns running with every VERIFY_EMAIL call held in flight: a state that stays put. */
+  async function launchHeld(count: number, leadLimit = 2): Promise<string[]> {
+    t.h.providers.hold('millionverifier');
+    const before = t.h.providers.waiting.millionverifier;
+    const ids = await launchViaApi(t, count, leadLimit);
+    await until(t, async () => t.h.providers.waiting.millionverifier === before + count * leadLimit, 'verify calls held');
+    return ids;
+  }
+
+  /** Held campaigns whose verify calls then fail for good (auth: not retried): the breaker trips. */
+  async function tripOnVerify(count: number): Promise<string[]> {
+    const ids = await launchHeld(count);
+    t.h.providers.fail('millionverifier', 'auth');
+    t.h.providers.release('millionverifier');
+    // Settled: every failing call reported (one failure each), every campaign paused.
+    await until(t, async () => (await status()).services.millionverifier.failure_count === count * 2, 'failures reported');
+    await campaignsPausedAndQuiet(t, ids);
+    return ids;
+  }
+
+  it('test_queue_status_accuracy_during_normal_operations', async () => {
+    const ids = await launchHeld(2);
+    const data = await status();
+    expect(Object.keys(data.circuit_breaker).sort()).toEqual(['closed_at', 'metadata', 'opened_at', 'state']);
+    expect(data.circuit_breaker).toMatchObject({ state: 'closed', metadata: {} });
+    expect(data.queue.status).toBe('ACTIVE');
+    expect(data.queue_paused).toBe(false);
+    expect(data.can_resume).toBe(true);
+    expect(data).not.toHaveProperty('resume_blocked_reason');
+    expect(Object.keys(data.services).sort()).toEqual([...SERVICES].sort());
+    for (const service of SERVICES) expect(data.services[service].failure_count).toBe(0);
+    // Counts by status are the database's, status for status.
+    expect(nonZero(data.campaigns.by_status)).toEqual(await dbCampaignCounts());
+    expect(nonZero(data.jobs.by_status)).toEqual(await dbJobCounts());
+    expect(data.campaigns.by_status.RUNNING).toBe(2);
+    expect(data.jobs.by_status.PROCESSING).toBe(4);
+    for (const id of ids) {
+      const campaign = (await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data;
+      expect(campaign.status).toBe('RUNNING');
+      expect(campaign.job_counts.by_status).toMatchObject({ COMPLETED: 1, PROCESSING: 2 });
+      expect(campaign.workflow).toMatchObject({ status: 'RUNNING', in_flight: 2 });
+    }
+
+    t.h.providers.release('millionverifier');
+    await campaignsReach(t, ids, 'COMPLETED');
+    const after = await status();
+    expect(after.campaigns.by_status.RUNNING).toBe(0);
+    expect(nonZero(after.campaigns.by_status)).toEqual(await dbCampaignCounts());
+    expect(nonZero(after.jobs.by_status)).toEqual(await dbJobCounts());
+  });
+
+  it('test_queue_status_during_circuit_breaker_trigger', async () => {
+    const since = new Date();
+    const ids = await tripOnVerify(2);
+    const data = await status();
+    expect(data.circuit_breaker.state).toBe('open');
+    expect(data.circuit_breaker.opened_at).toEqual(expect.any(String));
+    expect(data.circuit_breaker.metadata).toMatchObject({ service: 'millionverifier', failure_type: 'auth', opened_by: 'system' });
+    expect(data.circuit_breaker.metadata.error).toContain('millionverifier unavailable');
+    expect(data.queue.status).toBe('PAUSED');
+    expect(data.queue_paused).toBe(true);
+    expect(data.can_resume).toBe(false);
+    expect(data.resume_blocked_reason).toContain('millionverifier');
+    expect(data.services.millionverifier).toMatchObject({ failure_count: 4, last_error: expect.stringContaining('unavailable') });
+    expect(data.campaigns.by_status.RUNNING).toBe(0);
+    expect(nonZero(data.campaigns.by_status)).toEqual(await dbCampaignCounts());
+    expect(nonZero(data.jobs.by_status)).toEqual(await dbJobCounts());
+
+    // Database: projection, cascade and audit.
+    expect(await systemState()).toMatchObject({ breakerState: 'OPEN', queueState: 'PAUSED' });
+    expect(await prisma().job.count({ where: { campaignId: { in: ids }, status: { in: ['PENDING', 'PROCESSING'] } } })).toBe(0);
+    expect(await prisma().job.count({ where: { campaignId: { in: ids }, status: 'PAUSED' } })).toBe(4);
+    const types = (await eventsSince(since)).map((e) => e.type);
+    expect(types.filter((type) => type === 'BREAKER_OPENED')).toHaveLength(1);
+    expect(types).toContain('QUEUE_PAUSED');
+    // Workflows: both stopped.
+    for (const id of ids) {
+      expect((await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data.workflow.status).toBe('PAUSED');
+    }
+  });
+
+  it('test_manual_queue_resume_with_all_circuit_breakers_closed', async () => {
+    const since = new Date();
+    const ids = await tripOnVerify(2);
+    const pausedJobs = await prisma().job.count({ where: { status: 'PAUSED' } });
+    const pausedCampaigns = await prisma().campaign.count({ where: { status: 'PAUSED' } });
+    expect(pausedCampaigns).toBe(2);
+
+    t.h.providers.recover('millionverifier');
+    await t.post(reset('millionverifier')).expect(200);
+    const res = await t.post(RESUME).expect(200);
+    expect(res.body).toEqual({
+      status: 'success',
+      data: {
+        queue_resumed: true,
+        jobs_resumed: pausedJobs,
+        campaigns_eligible: pausedCampaigns,
+        campaigns_resumed: pausedCampaigns,
+        campaign_resume_errors: [],
+        services_resumed: [...SERVICES],
+        prerequisites_met: 'All circuit breakers closed',
+        message: `Queue resumed successfully: ${pausedJobs} jobs and ${pausedCampaigns} campaigns resumed`,
+      },
+    });
+    expect(await systemState()).toMatchObject({ breakerState: 'CLOSED', queueState: 'ACTIVE' });
+    await campaignsReach(t, ids, 'COMPLETED');
+    expect(await prisma().lead.count({ where: { campaignId: { in: ids }, status: 'PUSHED' } })).toBe(4);
+    const resumed = (await eventsSince(since)).filter((e) => e.type === 'QUEUE_RESUMED');
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]!.actor).toBe('operator');
+  });
+
+  it('test_manual_queue_resume_blocked_by_open_circuit_breaker', async () => {
+    const since = new Date();
+    const [id] = await launchHeld(1);
+    const paused = await t.post('/api/v1/queue-management/pause-service', { service: 'perplexity', reason: 'Perplexity maintenance window' }).expect(200);
+    expect(paused.body.data).toMatchObject({ service: 'perplexity', already_open: false, queue_status: 'PAUSED', circuit_breaker: { state: 'open' } });
+
+    const refused = await t.post(RESUME).expect(400);
+    expect(refused.body).toEqual({ status: 'error', detail: 'Cannot resume queue: Circuit breakers still open for: perplexity' });
+    const refusedToo = await t.post('/api/v1/queue-management/resume-service', { service: 'perplexity' }).expect(400);
+    expect(refusedToo.body.detail).toBe('Cannot resume queue: Circuit breakers still open for: perplexity');
+
+    // Nothing moved: breaker, queue, campaign, workflow, audit.
+    expect(await systemState()).toMatchObject({ breakerState: 'OPEN', queueState: 'PAUSED' });
+    expect((await prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe('PAUSED');
+    expect((await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data.workflow.status).toBe('PAUSED');
+    expect((await eventsSince(since)).map((e) => e.type)).not.toContain('QUEUE_RESUMED');
+    const data = await status();
+    expect(data).toMatchObject({ can_resume: false, queue_paused: true, circuit_breaker: { state: 'open', metadata: { reason: 'Perplexity maintenance window', opened_by: 'operator' } } });
+  });
+
+  it('test_circuit_breaker_reset_does_not_resume_queue', async () => {
+    const [id] = await launchHeld(1);
+    await t.post('/api/v1/queue-management/pause-service', { service: 'openai', reason: 'quota review' }).expect(200);
+    const pausedJobs = await prisma().job.count({ where: { campaignId: id, status: 'PAUSED' } });
+    expect(pausedJobs).toBe(2);
+
+    const res = await t.post(reset('openai')).expect(200);
+    expect(res.body.data).toMatchObject({ service: 'openai', action: 'circuit_breaker_reset', queue_status: 'PAUSED', circuit_breaker: { state: 'closed' } });
+    expect(res.body.data.message).toContain('Circuit breaker reset for openai');
+    // Idempotent: a second reset is the same success and changes nothing.
+    expect((await t.post(reset('openai')).expect(200)).body.data.queue_status).toBe('PAUSED');
+
+    const data = await status();
+    expect(data).toMatchObject({ circuit_breaker: { state: 'closed', metadata: {} }, queue: { status: 'PAUSED' }, queue_paused: true, can_resume: true });
+    expect(await systemState()).toMatchObject({ breakerState: 'CLOSED', queueState: 'PAUSED' });
+    expect((await prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe('PAUSED');
+    expect(await prisma().job.count({ where: { campaignId: id, status: 'PAUSED' } })).toBe(pausedJobs);
+    expect((await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data.workflow.status).toBe('PAUSED');
+
+    // The calls in flight land and keep their results; their next jobs wait, PAUSED, with the campaign.
+    t.h.providers.release('millionverifier');
+    const enrich = await until(
+      t,
+      async () => {
+        const jobs = await prisma().job.findMany({ where: { campaignId: id, type: 'ENRICH_LEAD' } });
+        return jobs.length === 2 && jobs;
+      },
+      'in-flight verify calls landed',
+    );
+    expect(enrich.map((job) => job.status)).toEqual(['PAUSED', 'PAUSED']);
+    expect((await prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe('PAUSED');
+    // And a new campaign may not start while the queue is paused.
+    const created = await t.post('/api/v1/campaigns', { name: 'late', search_criteria: { titles: ['CEO'] }, lead_limit: 1, copy_prompt: 'Hi', instantly_campaign_id: 'i-1' }).expect(201);
+    expect((await t.post(`/api/v1/campaigns/${created.body.data.id}/start`).expect(409)).body.detail).toContain('queue is PAUSED');
+  });
+
+  it('test_queue_resume_cascade_to_campaigns_and_jobs', async () => {
+    const ids = await tripOnVerify(3);
+    const pausedBefore = await prisma().job.findMany({ where: { campaignId: { in: ids }, status: 'PAUSED' } });
+    expect(pausedBefore).toHaveLength(6);
+    expect(pausedBefore.every((job) => job.error !== null)).toBe(true);
+
+    t.h.providers.recover('millionverifier');
+    await t.post(reset('millionverifier')).expect(200);
+    expect((await t.post(RESUME).expect(200)).body.data).toMatchObject({ jobs_resumed: 6, campaigns_resumed: 3 });
+
+    // At once: no campaign or job of ours is PAUSED, pause errors cleared.
+    const campaigns = await prisma().campaign.findMany({ where: { id: { in: ids } } });
+    expect(campaigns.every((c) => c.status !== 'PAUSED' && c.statusReason === null)).toBe(true);
+    const jobs = await prisma().job.findMany({ where: { id: { in: pausedBefore.map((job) => job.id) } } });
+    expect(jobs.every((job) => job.status !== 'PAUSED' && job.error === null)).toBe(true);
+
+    await campaignsReach(t, ids, 'COMPLETED');
+    for (const id of ids) {
+      const campaign = (await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data;
+      expect(campaign.job_counts).toMatchObject({ total: 9, by_status: { COMPLETED: 9, PAUSED: 0 } });
+      expect(campaign.lead_counts.by_status.PUSHED).toBe(2);
+      expect((await t.get(`/api/v1/campaigns/${id}/jobs?status=PAUSED`).expect(200)).body.data.total).toBe(0);
+    }
+    const pushedLeads = t.h.providers.pushes.map((push) => push.leadId);
+    expect(new Set(pushedLeads).size).toBe(pushedLeads.length);
+  });
+
+  it('test_queue_status_endpoint_real_time_updates', async () => {
+    const ids = await launchHeld(1);
+    const before = await status();
+    expect(before).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' } });
+    expect(before.campaigns.by_status.RUNNING).toBe(1);
+
+    // Each call returns once its effect has landed: the very next status read shows it, no polling.
+    await t.post('/api/v1/queue-management/pause-service', { service: 'instantly', reason: 'drill' }).expect(200);
+    const opened = await status();
+    expect(opened).toMatchObject({ circuit_breaker: { state: 'open' }, queue: { status: 'PAUSED' }, can_resume: false });
+    expect(opened.queue.paused_at).not.toBe(before.queue.paused_at);
+    expect(opened.campaigns.by_status).toMatchObject({ RUNNING: 0, PAUSED: 1 });
+    expect(opened.jobs.by_status.PROCESSING).toBe(0);
+    expect(nonZero(opened.jobs.by_status)).toEqual(await dbJobCounts());
+
+    await t.post(reset('instantly')).expect(200);
+    const closed = await status();
+    expect(closed).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'PAUSED' }, can_resume: true });
+    expect(closed.circuit_breaker.closed_at).not.toBe(opened.circuit_breaker.closed_at);
+    expect(closed.campaigns.by_status.PAUSED).toBe(1);
+
+    await t.post(RESUME).expect(200);
+    const resumed = await status();
+    expect(resumed).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' }, queue_paused: false });
+    expect(resumed.queue.resumed_at).not.toBe(closed.queue.resumed_at);
+    expect(resumed.campaigns.by_status.PAUSED).toBe(0);
+    expect(nonZero(resumed.campaigns.by_status)).toEqual(await dbCampaignCounts());
+
+    t.h.providers.release('millionverifier');
+    await campaignsReach(t, ids, 'COMPLETED');
+  });
+
+  it('test_multiple_circuit_breaker_failures_and_manual_recovery', async () => {
+    const since = new Date();
+    const first = await launchHeld(2);
+    t.h.providers.hold('apollo');
+    const [late] = await launchViaApi(t, 1);
+    await until(t, async () => t.h.providers.waiting.apollo === 1, 'apollo call held');
+    const all = [...first, late!];
+    t.h.providers.fail('apollo', 'auth');
+    t.h.providers.fail('millionverifier', 'auth');
+
+    // Apollo fails first and trips the breaker; the verify failures that follow are absorbed and counted.
+    t.h.providers.release('apollo');
+    await until(t, async () => (await status()).circuit_breaker.state === 'open', 'breaker open');
+    t.h.providers.release('millionverifier');
+    await until(t, async () => (await status()).services.millionverifier.failure_count === 4, 'verify failures absorbed');
+    await campaignsPausedAndQuiet(t, all);
+    const tripped = await status();
+    expect(tripped.circuit_breaker.metadata.service).toBe('apollo');
+    expect(tripped.services.apollo.failure_count).toBe(1);
+    expect((await t.post(RESUME).expect(400)).body.detail).toBe('Cannot resume queue: Circuit breakers still open for: apollo');
+
+    // Recovery 1: apollo is back but millionverifier is not: resuming trips the breaker again, on it.
+    t.h.providers.recover('apollo');
+    await t.post(reset('millionverifier')).expect(200);
+    expect(Object.values((await status()).services).map((s) => (s as { failure_count: number }).failure_count)).toEqual([0, 0, 0, 0, 0]);
+    await t.post(RESUME).expect(200);
+    await until(t, async () => (await status()).circuit_breaker.metadata.service === 'millionverifier', 'breaker reopened');
+    // Quiet before the next reset: a failure reported after a reset would trip the breaker again.
+    await campaignsPausedAndQuiet(t, all);
+    expect((await t.post(RESUME).expect(400)).body.detail).toBe('Cannot resume queue: Circuit breakers still open for: millionverifier');
+
+    // Recovery 2: everything healthy; reset (through any service name: the breaker is global), resume.
+    t.h.providers.recover('millionverifier');
+    await t.post(reset('apollo')).expect(200);
+    await t.post(RESUME).expect(200);
+    await campaignsReach(t, all, 'COMPLETED');
+    expect(await prisma().lead.count({ where: { campaignId: { in: all }, status: 'PUSHED' } })).toBe(6);
+
+    const events = await eventsSince(since);
+    const ofType = (type: string) => events.filter((e) => e.type === type);
+    expect(ofType('BREAKER_OPENED').map((e) => e.service)).toEqual(['apollo', 'millionverifier']);
+    expect(ofType('QUEUE_PAUSED')).toHaveLength(2);
+    expect(ofType('BREAKER_RESET').map((e) => [e.service, e.actor])).toEqual([['millionverifier', 'operator'], ['apollo', 'operator']]);
+    expect(ofType('QUEUE_RESUMED').map((e) => e.actor)).toEqual(['operator', 'operator']);
+  });
+
+  it('writes the operator log lines of SPEC section 5, and never a key', async () => {
+    const workerFrom = t.h.logs.length;
+    const apiFrom = t.apiLogs.length;
+    const ids = await tripOnVerify(2);
+    t.h.providers.recover('millionverifier');
+    await t.post(reset('millionverifier')).expect(200);
+    const resumed = (await t.post(RESUME).expect(200)).body.data;
+    await campaignsReach(t, ids, 'COMPLETED');
+
+    const worker = messagesSince(t.h.logs, workerFrom);
+    const api = messagesSince(t.apiLogs, apiFrom);
+    const has = (lines: string[], pattern: RegExp) => expect(lines.some((line) => pattern.test(line))).toBe(true);
+    has(worker, /^Circuit breaker opened for millionverifier/);
+    has(worker, /^Pausing queues/);
+    for (const id of ids) has(worker, new RegExp(`^Campaign ${id} paused due to `));
+    has(worker, new RegExp(`^Job [0-9a-f-]{36} paused: Campaign (${ids.join('|')}) is paused$`));
+    has(worker, /^Circuit breaker manually reset for millionverifier/);
+    has(api, /^Manual queue resume requested - validating prerequisites$/);
+    has(worker, /^Prerequisites met: All circuit breakers are closed - proceeding with queue resume$/);
+    expect(worker).toContain(`Manual queue resume completed: ${resumed.jobs_resumed} jobs, ${resumed.campaigns_resumed} campaigns resumed`);
+
+    const everything = JSON.stringify([...t.h.logs, ...t.apiLogs]);
+    expect(everything).not.toContain(KEYS.operator);
+    expect(everything).not.toContain(KEYS.viewer);
+  });
+});
