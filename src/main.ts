@@ -10,12 +10,14 @@ import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
+import { routeSdkLogsTo } from './temporal/sdk-logging';
 import { openProviders, openTemporal, resolveApiKeys } from './runtime';
 import { createWorkers } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
+  routeSdkLogsTo(logger, config.LOG_LEVEL);
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: error }, 'shutdown step failed'));

@@ -6,12 +6,14 @@ import path from 'node:path';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
+import { routeSdkLogsTo } from './temporal/sdk-logging';
 import { openProviders, openTemporal } from './runtime';
 import { createWorkers } from './worker';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'leadgen-worker' });
+  routeSdkLogsTo(logger, config.LOG_LEVEL);
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const { providers, simulator } = await openProviders(config, logger);

@@ -19,12 +19,18 @@ export class ApiClient {
   }
 }
 
+/** Counts as the API reports them. */
+export interface StatusCounts {
+  total: number;
+  by_status: Record<string, number>;
+}
+
 export interface QueueStatus {
   circuit_breaker: { state: 'open' | 'closed'; opened_at: string | null; metadata: Record<string, unknown> };
   queue: { status: 'ACTIVE' | 'PAUSED' };
   queue_paused: boolean;
-  campaigns: Record<string, number>;
-  jobs: Record<string, number>;
+  campaigns: StatusCounts;
+  jobs: StatusCounts;
   can_resume: boolean;
 }
 
@@ -34,6 +40,6 @@ export interface CampaignDetail {
   status: string;
   status_reason: string | null;
   lead_limit: number;
-  job_counts: Record<string, number>;
-  lead_counts: Record<string, number>;
+  job_counts: StatusCounts;
+  lead_counts: StatusCounts;
 }

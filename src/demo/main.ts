@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SERVICES, type ServiceName } from '../providers/types';
-import { ApiClient, type CampaignDetail, type QueueStatus } from './api-client';
+import { ApiClient, type CampaignDetail, type QueueStatus, type StatusCounts } from './api-client';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -84,9 +84,9 @@ function apiKeyFromDataDir(): string | undefined {
 }
 
 function progressLine(elapsed: number, status: QueueStatus, details: CampaignDetail[]): string {
-  const nonZero = (counts: Record<string, number>) =>
-    Object.entries(counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' ') || '-';
-  const pushed = details.reduce((sum, c) => sum + (c.lead_counts.PUSHED ?? 0), 0);
+  const nonZero = (counts: StatusCounts) =>
+    Object.entries(counts.by_status).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(' ') || '-';
+  const pushed = details.reduce((sum, c) => sum + (c.lead_counts.by_status.PUSHED ?? 0), 0);
   const target = details.reduce((sum, c) => sum + c.lead_limit, 0);
   return `[${elapsed.toFixed(0).padStart(4)}s] campaigns: ${nonZero(status.campaigns)} | jobs: ${nonZero(status.jobs)} | leads pushed ${pushed}/${target} | breaker ${status.circuit_breaker.state.toUpperCase()} | queue ${status.queue.status}`;
 }
@@ -99,8 +99,8 @@ function report(outcome: string, status: QueueStatus, details: CampaignDetail[],
   console.log('');
   console.log(`${'campaign'.padEnd(38)} ${'status'.padEnd(10)} ${'pushed'.padStart(9)}  jobs`);
   for (const c of details) {
-    const jobs = Object.entries(c.job_counts).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(' ');
-    console.log(`${`${c.name} ${c.id.slice(0, 8)}`.padEnd(38)} ${c.status.padEnd(10)} ${`${c.lead_counts.PUSHED ?? 0}/${c.lead_limit}`.padStart(9)}  ${jobs}`);
+    const jobs = Object.entries(c.job_counts.by_status).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(' ');
+    console.log(`${`${c.name} ${c.id.slice(0, 8)}`.padEnd(38)} ${c.status.padEnd(10)} ${`${c.lead_counts.by_status.PUSHED ?? 0}/${c.lead_limit}`.padStart(9)}  ${jobs}`);
     if (c.status_reason) console.log(`${''.padEnd(38)} reason: ${c.status_reason}`);
   }
   const byStatus = details.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c.status]: (acc[c.status] ?? 0) + 1 }), {});

@@ -1,0 +1,20 @@
+import { DefaultLogger, type LogLevel, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import type { Logger } from '../logger';
+
+const SDK_LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
+
+/**
+ * Sends the Temporal SDK's own logs (worker lifecycle, bundler, core) through our pino logger, so the
+ * process writes one JSON event a line. The SDK's chatty INFO output is kept at WARN unless asked for.
+ * Must run before the first Worker or NativeConnection is created.
+ */
+export function routeSdkLogsTo(logger: Logger, level: string): void {
+  const sdkLevel = SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'ERROR');
+  Runtime.install({
+    logger: new DefaultLogger(sdkLevel, ({ level: entryLevel, message, meta }) => {
+      const method = entryLevel === 'TRACE' ? 'trace' : entryLevel === 'DEBUG' ? 'debug' : entryLevel === 'INFO' ? 'info' : entryLevel === 'WARN' ? 'warn' : 'error';
+      logger[method]({ sdk: true, ...meta }, message);
+    }),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: sdkLevel }), forward: {} } },
+  });
+}

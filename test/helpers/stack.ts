@@ -1,0 +1,133 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Stack {
+  child: ChildProcess;
+  apiUrl: string;
+  uiUrl: string;
+  simulatorUrl: string;
+  key: string;
+  stdout(): string;
+  /** GET/POST the API with the operator key; returns the HTTP status and the parsed body. */
+  api<T = any>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** Ctrl-C, then the exit code. */
+  interrupt(): Promise<number | null>;
+  destroy(): void;
+}
+
+/** `npm start`'s entry point in a scratch data folder on free ports: the whole embedded product. */
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadgen-stack-'));
+  const [port, temporalPort, uiPort, simulatorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      DATABASE_URL: '',
+      API_KEYS: '',
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      SIMULATOR_PORT: String(simulatorPort),
+      LOG_LEVEL: 'warn',
+      ...extraEnv,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr!.resume();
+  const apiUrl = `http://127.0.0.1:${port}/api/v1`;
+
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${stdout}`);
+    if (/Operator key/.test(stdout)) break;
+    if (Date.now() > deadline) throw new Error(`npm start did not come up: ${stdout}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const key = /Operator key\s+(\S+)/.exec(stdout)![1]!;
+  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
+  return {
+    child,
+    apiUrl,
+    uiUrl: `http://127.0.0.1:${uiPort}`,
+    simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
+    key,
+    stdout: () => stdout,
+    async api(method, route, body) {
+      const response = await fetch(`${apiUrl}${route}`, {
+        method,
+        headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      return { status: response.status, body: (await response.json()) as never };
+    },
+    async interrupt() {
+      child.kill('SIGINT');
+      const code = child.exitCode ?? (await new Promise<number | null>((resolve) => child.once('exit', resolve)));
+      cleanup();
+      return code;
+    },
+    destroy() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      cleanup();
+    },
+  };
+}
+
+/** Every process below `pid`. */
+export function descendants(pid: number): number[] {
+  const out = execFileSync('ps', ['-e', '-o', 'pid=,ppid='], { encoding: 'utf8' });
+  const children = new Map<number, number[]>();
+  for (const line of out.trim().split('\n')) {
+    const [child, parent] = line.trim().split(/\s+/).map(Number) as [number, number];
+    children.set(parent, [...(children.get(parent) ?? []), child]);
+  }
+  const all: number[] = [];
+  const stack = [pid];
+  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) all.push(c), stack.push(c);
+  return all;
+}
+
+export function commandOf(pid: number): string {
+  try {
+    return execFileSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  } catch {
+    return '(gone)';
+  }
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
