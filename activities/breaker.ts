@@ -131,6 +131,8 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
      */
     async applyQueueResumed({ actor }: { actor: string }): Promise<ResumeQueueResult> {
       logger.info({ event: 'queue_resume_prerequisites', actor }, 'Prerequisites met: All circuit breakers are closed - proceeding with queue resume');
+      // The audit row goes in with the state change: once campaigns resume, their jobs keep the database
+      // busy (on PGlite, one connection), and the operator's answer must not wait behind them.
       const { campaigns, jobsResumed } = await prisma.$transaction(async (tx) => {
         await tx.$executeRaw`UPDATE system_state SET queue_state = 'ACTIVE', updated_at = now() WHERE id = 1`;
         const jobsResumed = await tx.$executeRaw`
@@ -139,6 +141,9 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         const campaigns = await tx.$queryRaw<{ id: string }[]>`
           UPDATE campaigns SET status = 'RUNNING', status_reason = NULL, updated_at = now()
           WHERE status = 'PAUSED' RETURNING id`;
+        await tx.breakerEvent.create({
+          data: { type: 'QUEUE_RESUMED', actor, reason: 'manual queue resume', metadata: { jobs_resumed: jobsResumed, campaigns_eligible: campaigns.length } },
+        });
         return { campaigns, jobsResumed };
       });
 
@@ -158,9 +163,6 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         campaigns_resumed: campaigns.length - errors.length,
         campaign_resume_errors: errors,
       };
-      await prisma.breakerEvent.create({
-        data: { type: 'QUEUE_RESUMED', actor, reason: 'manual queue resume', metadata: JSON.parse(JSON.stringify(result)) as object },
-      });
       logger.info(
         { event: 'queue_resumed', actor, ...result },
         `Manual queue resume completed: ${result.jobs_resumed} jobs, ${result.campaigns_resumed} campaigns resumed`,

@@ -11,8 +11,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { openProviders, openTemporal, resolveApiKeys } from './runtime';
-import { createWorkers } from './worker';
+import { createConfiguredWorkers, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -31,20 +30,7 @@ async function main(): Promise<void> {
     const { providers, simulator, simulated } = await openProviders(config, logger);
     if (simulator) stops.push(() => simulator.close());
 
-    const worker = await createWorkers({
-      connection: temporal.nativeConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TASK_QUEUE,
-      deps: {
-        prisma: db.prisma,
-        providers,
-        temporal: temporal.client,
-        logger,
-        taskQueue: config.TASK_QUEUE,
-        failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-        fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
-      },
-    });
+    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, providers, temporal, logger });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

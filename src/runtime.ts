@@ -12,6 +12,8 @@ import { SERVICES, type LeadProviders } from './providers/types';
 import { SIMULATOR_API_KEY } from './simulator/provider-config';
 import { type RunningSimulator, startSimulator } from './simulator/server';
 import { type DevServer, startDevServer } from './temporal/dev-server';
+import { createWorkers, type Workers } from './worker';
+import type { PrismaClient } from './db/database';
 
 /** The pieces every entry point (start, worker, api) assembles from configuration. */
 
@@ -95,4 +97,25 @@ export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
   const key = readFileSync(file, 'utf8').trim();
   return { keys: [{ role: 'operator', key }], generated: { key, file } };
+}
+
+/** The product's workers (jobs + control queue) as configured, for `npm start` and `npm run worker`. */
+export function createConfiguredWorkers(
+  config: AppConfig,
+  { prisma, providers, temporal, logger }: { prisma: PrismaClient; providers: LeadProviders; temporal: TemporalHandles; logger: Logger },
+): Promise<Workers> {
+  return createWorkers({
+    connection: temporal.nativeConnection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TASK_QUEUE,
+    deps: {
+      prisma,
+      providers,
+      temporal: temporal.client,
+      logger,
+      taskQueue: config.TASK_QUEUE,
+      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
+      fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
+    },
+  });
 }

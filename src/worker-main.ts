@@ -7,8 +7,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { openProviders, openTemporal } from './runtime';
-import { createWorkers } from './worker';
+import { createConfiguredWorkers, openProviders, openTemporal } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,20 +16,7 @@ async function main(): Promise<void> {
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const { providers, simulator } = await openProviders(config, logger);
-  const workers = await createWorkers({
-    connection: temporal.nativeConnection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TASK_QUEUE,
-    deps: {
-      prisma: db.prisma,
-      providers,
-      temporal: temporal.client,
-      logger,
-      taskQueue: config.TASK_QUEUE,
-      failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
-      fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
-    },
-  });
+  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, providers, temporal, logger });
   const stop = () => workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
