@@ -30,6 +30,8 @@ const { values } = parseArgs({
     campaigns: { type: 'string', default: '1000' },
     jobs: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '64' },
+    // The dev server's own default keeps history in memory; `npm start` persists to SQLite (WAL).
+    'in-memory': { type: 'boolean', default: false },
   },
 });
 const N = Number(values.campaigns);
@@ -96,9 +98,9 @@ async function main(): Promise<void> {
       },
     }),
   );
-  console.log(`bench:pause — ${N} campaigns x ${JOBS} jobs in flight, fan-out concurrency ${CONCURRENCY}, ${os.cpus().length} cores`);
+  console.log(`bench:pause — ${N} campaigns x ${JOBS} jobs in flight, fan-out concurrency ${CONCURRENCY}, ${os.cpus().length} cores, dev server ${values['in-memory'] ? 'in memory' : 'on SQLite (WAL)'}`);
 
-  const temporal = await openTemporal(config, { embedded: true });
+  const temporal = await openTemporal(config, { embedded: true, persist: !values['in-memory'] });
   const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pglite') });
   console.log(`database: ${db.kind}`);
   const providers = new HeldProviders();

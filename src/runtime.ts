@@ -26,7 +26,10 @@ export interface TemporalHandles {
 }
 
 /** Connects to TEMPORAL_ADDRESS, or starts the embedded dev server when none is configured. */
-export async function openTemporal(config: AppConfig, { embedded }: { embedded: boolean }): Promise<TemporalHandles> {
+export async function openTemporal(
+  config: AppConfig,
+  { embedded, persist = true }: { embedded: boolean; persist?: boolean },
+): Promise<TemporalHandles> {
   let devServer: DevServer | undefined;
   let address = config.TEMPORAL_ADDRESS;
   if (!address) {
@@ -36,6 +39,7 @@ export async function openTemporal(config: AppConfig, { embedded }: { embedded: 
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       namespace: config.TEMPORAL_NAMESPACE,
+      persist,
     });
     address = devServer.address;
   }

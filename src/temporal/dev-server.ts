@@ -15,17 +15,28 @@ export interface DevServer {
  * `temporal server start-dev` persisting to a SQLite file in the data folder, Web UI on, the product's
  * search attributes registered. Resolves once the frontend answers.
  */
-export async function startDevServer(options: { dataDir: string; port: number; uiPort: number; namespace: string }): Promise<DevServer> {
+export async function startDevServer(options: {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** false: the dev server keeps everything in memory (its own default), as benches may want. */
+  persist?: boolean;
+}): Promise<DevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const args = [
     'server', 'start-dev',
     '--ip', '127.0.0.1',
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
-    '--db-filename', path.join(options.dataDir, 'temporal.db'),
-    // WAL with normal sync: survives a crash of any process, and spares an fsync on every write.
-    '--sqlite-pragma', 'journal_mode=wal',
-    '--sqlite-pragma', 'synchronous=normal',
+    ...(options.persist === false
+      ? []
+      : [
+          '--db-filename', path.join(options.dataDir, 'temporal.db'),
+          // WAL with normal sync: survives a crash of any process, and spares an fsync on every write.
+          '--sqlite-pragma', 'journal_mode=wal',
+          '--sqlite-pragma', 'synchronous=normal',
+        ]),
     '--namespace', options.namespace,
     '--log-level', 'error',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
