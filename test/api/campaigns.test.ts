@@ -12,8 +12,7 @@ import {
   campaignsPausedAndQuiet,
   campaignsReach,
   launchViaApi,
-  restoreNormalOperation,
-  startApiEnv,
+  useApiEnv,
   until,
 } from './support/api-env';
 
@@ -21,15 +20,7 @@ const RESUME_REFUSAL = 'Campaigns resume only through the queue: POST /api/v1/qu
 
 describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
   let t: ApiTestEnv;
-  beforeAll(async () => {
-    t = await startApiEnv(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await restoreNormalOperation(t);
-  });
+  useApiEnv(kind, (env) => (t = env));
 
   const prisma = () => t.h.db.prisma;
   const create = async (overrides: Record<string, unknown> = {}) =>

@@ -2,7 +2,6 @@
  * Dependencies down: Temporal unreachable or the database unreachable is a 503 in the envelope, never a
  * hang or a 500; an unexpected error is a bare 500 with no internals. Also the API key parser.
  */
-import { Writable } from 'node:stream';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -11,10 +10,10 @@ import { createApp, parseApiKeys, type ApiDeps } from '../../src/api/app';
 import { BreakerClient } from '../../src/breaker/client';
 import type { PrismaClient } from '../../src/db/database';
 import { PrismaClient as GeneratedPrismaClient } from '../../src/generated/prisma/client';
-import { createLogger } from '../../src/logger';
+import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 import { startDevServerEnv } from '../helpers/temporal';
-import { campaignBody, KEYS, type LogLine } from './support/api-env';
+import { campaignBody, KEYS } from './support/api-env';
 
 const API_KEYS = [
   { role: 'operator' as const, key: KEYS.operator },
@@ -22,22 +21,8 @@ const API_KEYS = [
 ];
 const DEAD_ADDRESS = '127.0.0.1:1';
 
-function capturedLogger() {
-  const lines: LogLine[] = [];
-  const logger = createLogger(
-    { level: 'info', name: 'api' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    }),
-  );
-  return { lines, logger };
-}
-
 function appWith(deps: Pick<ApiDeps, 'prisma' | 'temporal'>) {
-  const { lines, logger } = capturedLogger();
+  const { lines, logger } = capturedLogger('api');
   const app = createApp({
     ...deps,
     breaker: new BreakerClient(deps.temporal, 'api-dependency-test', 1),
@@ -171,7 +156,7 @@ function depsOf(db: { prisma: PrismaClient }, temporal: Client): ApiDeps {
     temporal,
     breaker: new BreakerClient(temporal, 'api-dependency-test', 1),
     taskQueue: 'api-dependency-test',
-    logger: capturedLogger().logger,
+    logger: capturedLogger('api').logger,
     apiKeys: API_KEYS,
   };
 }

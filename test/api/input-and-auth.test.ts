@@ -4,7 +4,7 @@
  */
 import request from 'supertest';
 import { DATABASE_KINDS } from '../helpers/db';
-import { type ApiTestEnv, campaignBody, campaignsReach, KEYS, launchViaApi, restoreNormalOperation, startApiEnv } from './support/api-env';
+import { type ApiTestEnv, campaignBody, campaignsReach, KEYS, launchViaApi, useApiEnv } from './support/api-env';
 
 const VALID_SERVICES = "['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly']";
 const invalidService = (name: string) => `Invalid service name: ${name}. Valid services: ${VALID_SERVICES}`;
@@ -24,19 +24,13 @@ describe.each(DATABASE_KINDS)('input validation and auth (%s)', (kind) => {
   let campaignId: string;
   let finishedCampaignId: string;
   let jobId: string;
+  useApiEnv(kind, (env) => (t = env));
   beforeAll(async () => {
-    t = await startApiEnv(kind);
     campaignId = (await t.post('/api/v1/campaigns', campaignBody()).expect(201)).body.data.id;
     const launched = await launchViaApi(t, 1, 1);
     finishedCampaignId = launched[0]!;
     await campaignsReach(t, launched, 'COMPLETED');
     jobId = (await t.h.db.prisma.job.findFirstOrThrow({ where: { campaignId: finishedCampaignId } })).id;
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await restoreNormalOperation(t);
   });
 
   const prisma = () => t.h.db.prisma;

@@ -11,8 +11,7 @@ import {
   KEYS,
   launchViaApi,
   messagesSince,
-  restoreNormalOperation,
-  startApiEnv,
+  useApiEnv,
   until,
 } from './support/api-env';
 
@@ -22,15 +21,7 @@ const reset = (service: string) => `/api/v1/queue-management/circuit-breakers/${
 
 describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
   let t: ApiTestEnv;
-  beforeAll(async () => {
-    t = await startApiEnv(kind);
-  });
-  afterAll(async () => {
-    await t?.close();
-  });
-  afterEach(async () => {
-    await restoreNormalOperation(t);
-  });
+  useApiEnv(kind, (env) => (t = env));
 
   const prisma = () => t.h.db.prisma;
   const status = async () => (await t.get(STATUS).expect(200)).body.data;

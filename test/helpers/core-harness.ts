@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { BreakerClient } from '../../src/breaker/client';
 import { startCampaignWorkflow } from '../../src/campaigns/workflow-start';
-import { createLogger } from '../../src/logger';
+import { capturedLogger, type LogLine } from './captured-logger';
 import { createWorkers, WORKFLOWS_PATH, type Workers } from '../../src/worker';
 import { campaignProgressQuery, campaignWorkflowId } from '../../workflows/definitions';
 import { createTestDatabase, type DatabaseKind, type TestDatabase } from './db';
@@ -33,7 +32,7 @@ export interface Harness {
   breaker: BreakerClient;
   taskQueue: string;
   /** Every JSON log line the activities wrote. */
-  logs: { msg: string; [key: string]: unknown }[];
+  logs: LogLine[];
   createCampaign(overrides?: Partial<{ name: string; leadLimit: number; keywords: string }>): Promise<string>;
   startCampaign(campaignId: string): Promise<void>;
   /** Creates and starts campaigns; returns their ids. */
@@ -53,16 +52,7 @@ export async function createHarness(
   const providers = new ScriptedProviders();
   const taskQueue = `leadgen-${randomUUID()}`;
   const failureThreshold = options.failureThreshold ?? 1;
-  const logs: Harness['logs'] = [];
-  const logger = createLogger(
-    { level: 'info' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) logs.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
+  const { lines: logs, logger } = capturedLogger();
   const breaker = new BreakerClient(env.client, taskQueue, failureThreshold);
   let worker: Workers | undefined;
   let running: Promise<void> | undefined;

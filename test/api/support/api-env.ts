@@ -1,9 +1,8 @@
-import { Writable } from 'node:stream';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../../src/api/app';
-import { createLogger } from '../../../src/logger';
+import { capturedLogger, type LogLine } from '../../helpers/captured-logger';
 import { SERVICES } from '../../../src/providers/types';
 import { createHarness, eventually, type Harness } from '../../helpers/core-harness';
 import type { DatabaseKind } from '../../helpers/db';
@@ -16,10 +15,7 @@ export const KEYS = {
 } as const;
 export type Role = keyof typeof KEYS;
 
-export interface LogLine {
-  msg: string;
-  [key: string]: unknown;
-}
+export type { LogLine } from '../../helpers/captured-logger';
 
 export interface ApiTestEnv {
   env: TestWorkflowEnvironment;
@@ -40,16 +36,7 @@ export interface ApiTestEnv {
 export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
   const env = await startDevServerEnv();
   const h = await createHarness(env, { kind });
-  const apiLogs: LogLine[] = [];
-  const logger = createLogger(
-    { level: 'info', name: 'api' },
-    new Writable({
-      write(chunk, _encoding, done) {
-        for (const line of String(chunk).split('\n')) if (line) apiLogs.push(JSON.parse(line) as LogLine);
-        done();
-      },
-    }),
-  );
+  const { lines: apiLogs, logger } = capturedLogger('api');
   const app = createApp({
     prisma: h.db.prisma,
     temporal: env.client,
@@ -172,6 +159,24 @@ export async function restoreNormalOperation(t: ApiTestEnv): Promise<void> {
     'normal operation restored',
     60_000,
   );
+}
+
+/**
+ * Registers the suite's hooks: one env for the whole describe block (`ready` receives it), closed at the
+ * end, and normal operation restored after every test.
+ */
+export function useApiEnv(kind: DatabaseKind, ready: (env: ApiTestEnv) => void): void {
+  let current: ApiTestEnv | undefined;
+  beforeAll(async () => {
+    current = await startApiEnv(kind);
+    ready(current);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  afterEach(async () => {
+    if (current) await restoreNormalOperation(current);
+  });
 }
 
 /** Log lines written since `from` (an index into the array), by message. */
