@@ -1,3 +1,4 @@
+import type { PrismaClient } from '../src/db/database';
 import type { ActivityDeps } from './deps';
 import { jobPausedReason, pauseCampaignRows } from './pausing';
 import { BREAKER_WORKFLOW_ID, recordFailureSignal, type ServiceFailure } from '../workflows/definitions';
@@ -41,23 +42,13 @@ export function campaignActivities({ prisma, temporal, logger, failureThreshold,
           logger.info({ campaignId }, `Campaign ${campaignId} paused due to queue paused at start`);
           return { started: false, reason };
         }
-        const runnable = await tx.job.findMany({
-          where: { campaignId, status: 'PENDING' },
-          select: { id: true },
-          orderBy: { createdAt: 'asc' },
-        });
-        return { started: true, runnableJobIds: runnable.map((job) => job.id) };
+        return { started: true, runnableJobIds: await runnableJobIds(tx, campaignId) };
       });
     },
 
     /** The campaign's PENDING jobs, oldest first: the work list after a resume or continue-as-new. */
     async loadRunnableJobs({ campaignId }: { campaignId: string }): Promise<string[]> {
-      const jobs = await prisma.job.findMany({
-        where: { campaignId, status: 'PENDING' },
-        select: { id: true },
-        orderBy: { createdAt: 'asc' },
-      });
-      return jobs.map((job) => job.id);
+      return runnableJobIds(prisma, campaignId);
     },
 
     /** RUNNING -> COMPLETED once no job is left unfinished. */
@@ -124,6 +115,12 @@ export function campaignActivities({ prisma, temporal, logger, failureThreshold,
       logger.info({ campaignId }, `Campaign ${campaignId} cancelled`);
     },
   };
+}
+
+/** A campaign's PENDING jobs, oldest first. */
+async function runnableJobIds(db: Pick<PrismaClient, 'job'>, campaignId: string): Promise<string[]> {
+  const jobs = await db.job.findMany({ where: { campaignId, status: 'PENDING' }, select: { id: true }, orderBy: { createdAt: 'asc' } });
+  return jobs.map((job) => job.id);
 }
 
 /** The operator-facing log lines of a pause (SPEC section 5). */

@@ -37,7 +37,6 @@ export interface Harness {
   startCampaign(campaignId: string): Promise<void>;
   /** Creates and starts campaigns; returns their ids. */
   launch(count: number, leadLimit?: number): Promise<string[]>;
-  progress(campaignId: string): ReturnType<Harness['queryProgress']>;
   queryProgress(campaignId: string): Promise<import('../../workflows/definitions').CampaignProgress>;
   startWorker(): Promise<void>;
   stopWorker(): Promise<void>;
@@ -85,7 +84,6 @@ export async function createHarness(
       await Promise.all(ids.map((id) => harness.startCampaign(id)));
       return ids;
     },
-    progress: (campaignId) => harness.queryProgress(campaignId),
     queryProgress: (campaignId) => env.client.workflow.getHandle(campaignWorkflowId(campaignId)).query(campaignProgressQuery),
     async startWorker() {
       worker = await createWorkers({
