@@ -5,9 +5,11 @@
  * Trips the breaker with a failure report and measures until (a) the breaker is OPEN, (b) every campaign
  * workflow has acknowledged the pause (its CampaignStatus search attribute reads PAUSED), (c) the database
  * shows every campaign and job PAUSED; then the same for reset + resume-queue. Beside them, the platform
- * limits on this machine: a bare client signalling the N workflows, and one UPDATE of all the rows.
+ * limits on this machine: a bare client signalling the N workflows, a bare acknowledgement (a no-op update
+ * each workflow answers: the least any workflow-acknowledged message costs), and one UPDATE of all the rows.
+ * CPU time of this process (worker, client, PGlite) and of the dev server is printed beside each window.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,7 +25,7 @@ import { openTemporal } from '../src/runtime';
 import { loadConfig } from '../src/config';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { createWorkers } from '../src/worker';
-import { BREAKER_WORKFLOW_ID, campaignWorkflowId, recordFailureSignal } from '../workflows/definitions';
+import { BREAKER_WORKFLOW_ID, campaignWorkflowId, recordFailureSignal, resumeCampaignUpdate } from '../workflows/definitions';
 
 const { values } = parseArgs({
   options: {
@@ -79,6 +81,25 @@ async function until(probe: () => Promise<boolean>, intervalMs = 10, timeoutMs =
 
 const ms = (value: number) => `${value.toFixed(0).padStart(6)} ms`;
 
+/** CPU milliseconds used so far by this process and by the dev server (Linux /proc; clock ticks of 10 ms). */
+interface CpuMark {
+  bench: number;
+  server: number;
+}
+function cpuMark(serverPid: number | undefined): CpuMark {
+  const { user, system } = process.cpuUsage();
+  let server = NaN;
+  try {
+    const fields = readFileSync(`/proc/${serverPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    server = (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    // Not Linux, or no embedded server: the figure is left out.
+  }
+  return { bench: (user + system) / 1000, server };
+}
+const cpuSpent = (from: CpuMark, to: CpuMark) =>
+  `CPU: worker process ${((to.bench - from.bench) / 1000).toFixed(1)} s, dev server ${((to.server - from.server) / 1000).toFixed(1)} s`;
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadgen-bench-'));
@@ -86,13 +107,18 @@ async function main(): Promise<void> {
   // The breaker's fan-out logs queue_paused (at warn) once every campaign workflow has answered
   // its update: the moment of that line is the moment all of them acknowledged.
   const acks = new Map<string, number>();
+  let serverPid: number | undefined;
+  let ackedCpu: CpuMark | undefined;
   const logger = createLogger(
     { level: process.env.LOG_LEVEL ?? 'warn' },
     new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n')) {
           const event = /"event":"(queue_paused)"/.exec(line)?.[1];
-          if (event) acks.set(event, performance.now());
+          if (event) {
+            acks.set(event, performance.now());
+            ackedCpu = cpuMark(serverPid);
+          }
         }
         done();
       },
@@ -101,6 +127,7 @@ async function main(): Promise<void> {
   console.log(`bench:pause — ${N} campaigns x ${JOBS} jobs in flight, fan-out concurrency ${CONCURRENCY}, ${os.cpus().length} cores, dev server ${values['in-memory'] ? 'in memory' : 'on SQLite (WAL)'}`);
 
   const temporal = await openTemporal(config, { embedded: true, persist: !values['in-memory'] });
+  serverPid = temporal.devServer?.pid;
   const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pglite') });
   console.log(`database: ${db.kind}`);
   const providers = new HeldProviders();
@@ -144,6 +171,7 @@ async function main(): Promise<void> {
     const totalJobs = await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } });
 
     // ---- trip ------------------------------------------------------------------------------------
+    const trippedCpu = cpuMark(serverPid);
     const trippedAt = performance.now();
     await client.workflow.getHandle(BREAKER_WORKFLOW_ID).signal(recordFailureSignal, {
       service: 'apollo', error: 'bench: HTTP 503', failureType: 'server_error',
@@ -181,9 +209,23 @@ async function main(): Promise<void> {
     // ---- platform limits -------------------------------------------------------------------------
     // Let the resumed campaigns re-dispatch their held jobs before measuring the platform alone.
     await new Promise((resolve) => setTimeout(resolve, 5_000));
+    let cpu = cpuMark(serverPid);
     t = performance.now();
     await settleWithConcurrency(ids, CONCURRENCY, (id) => client.workflow.getHandle(campaignWorkflowId(id)).signal('benchProbe'));
     const bareSignal = performance.now() - t;
+    const bareSignalCpu = cpuSpent(cpu, cpuMark(serverPid));
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // The floor for any acknowledgement a workflow gives: an update whose handler changes nothing (resume
+    // to a running campaign), so one workflow task per campaign and no command.
+    cpu = cpuMark(serverPid);
+    t = performance.now();
+    const bareAckResults = await settleWithConcurrency(ids, CONCURRENCY, (id) =>
+      client.workflow.getHandle(campaignWorkflowId(id)).executeUpdate(resumeCampaignUpdate),
+    );
+    const bareAck = performance.now() - t;
+    const bareAckCpu = cpuSpent(cpu, cpuMark(serverPid));
+    const bareAckFailed = bareAckResults.filter((result) => result.status === 'rejected' || result.value !== 'RUNNING').length;
+    if (bareAckFailed > 0) throw new Error(`bench: ${bareAckFailed} campaigns did not answer the no-op update with RUNNING`);
     t = performance.now();
     await db.prisma.$transaction([
       db.prisma.$executeRaw`UPDATE campaigns SET updated_at = now()`,
@@ -192,10 +234,12 @@ async function main(): Promise<void> {
     const bareUpdate = performance.now() - t;
 
     console.log('');
-    console.log(`platform: bare client signals ${N} workflows      ${ms(bareSignal)}`);
+    console.log(`platform: bare client signals ${N} workflows      ${ms(bareSignal)}   (${bareSignalCpu})`);
+    console.log(`platform: bare acknowledgement, ${N} no-op updates ${ms(bareAck)}   (${bareAckCpu})`);
     console.log(`platform: one UPDATE of ${N} campaigns + ${totalJobs} jobs  ${ms(bareUpdate)}`);
     console.log('');
-    console.log(`trip -> every campaign workflow acked PAUSED    ${ms(acked)}   (${(acked / bareSignal).toFixed(2)}x bare signal; target <= 1.5x)`);
+    console.log(`trip -> every campaign workflow acked PAUSED    ${ms(acked)}   (${(acked / bareSignal).toFixed(2)}x bare signal, target <= 1.5x; ${(acked / bareAck).toFixed(2)}x bare acknowledgement)`);
+    console.log(`   ${cpuSpent(trippedCpu, ackedCpu!)}`);
     console.log('');
     console.log(`resume-queue returned: every campaign acked     ${ms(resume.at)}   (${resume.result.jobs_resumed} jobs, ${resume.result.campaigns_resumed} campaigns; ${(resume.at / bareSignal).toFixed(2)}x bare signal)`);
     console.log(`resume -> database: every campaign RUNNING      ${ms(dbResumed)}`);

@@ -8,6 +8,8 @@ import { TEMPORAL_CLI_PATH } from './tools';
 export interface DevServer {
   address: string;
   uiUrl: string;
+  /** The server's process id (benches read its CPU time). */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -52,6 +54,7 @@ export async function startDevServer(options: {
   return {
     address,
     uiUrl: `http://127.0.0.1:${options.uiPort}`,
+    pid: child.pid!,
     async stop() {
       process.off('exit', killOnExit);
       if (child.exitCode === null) child.kill('SIGTERM');
