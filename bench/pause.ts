@@ -8,6 +8,9 @@
  * limits on this machine: a bare client signalling the N workflows, a bare acknowledgement (a no-op update
  * each workflow answers: the least any workflow-acknowledged message costs), and one UPDATE of all the rows.
  * CPU time of this process (worker, client, PGlite) and of the dev server is printed beside each window.
+ *
+ * The database is a fresh PGlite, or with --postgres a throw-away database created next to DATABASE_URL's (and
+ * dropped after): the bench never writes to the database DATABASE_URL names.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -19,6 +22,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { BreakerClient } from '../src/breaker/client';
 import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import { openDatabase } from '../src/db/database';
+import { createScratchPostgresDatabase, dropScratchPostgresDatabase } from '../src/db/scratch';
 import { createLogger } from '../src/logger';
 import type { LeadProviders } from '../src/providers/types';
 import { openTemporal } from '../src/runtime';
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '64' },
     // The dev server's own default keeps history in memory; `npm start` persists to SQLite (WAL).
     'in-memory': { type: 'boolean', default: false },
+    postgres: { type: 'boolean', default: false },
   },
 });
 const N = Number(values.campaigns);
@@ -128,7 +133,12 @@ async function main(): Promise<void> {
 
   const temporal = await openTemporal(config, { embedded: true, persist: !values['in-memory'] });
   serverPid = temporal.devServer?.pid;
-  const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL, pgliteDir: path.join(dataDir, 'pglite') });
+  let scratchUrl: URL | undefined;
+  if (values.postgres) {
+    if (!process.env.DATABASE_URL) throw new Error('bench: --postgres needs DATABASE_URL (a role that may CREATE DATABASE)');
+    scratchUrl = await createScratchPostgresDatabase(process.env.DATABASE_URL, 'leadgen_bench');
+  }
+  const db = await openDatabase({ databaseUrl: scratchUrl?.toString(), pgliteDir: path.join(dataDir, 'pglite') });
   console.log(`database: ${db.kind}`);
   const providers = new HeldProviders();
   const workers = await createWorkers({
@@ -248,6 +258,7 @@ async function main(): Promise<void> {
     workers.shutdown();
     await running;
     await db.close();
+    if (scratchUrl) await dropScratchPostgresDatabase(scratchUrl);
     await temporal.close();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
 import { PGlite } from '@electric-sql/pglite';
 import { openDatabase, openPgliteInstance, type Database } from '../../src/db/database';
+import { createScratchPostgresDatabase as createScratch, dropScratchPostgresDatabase } from '../../src/db/scratch';
 
 export type DatabaseKind = 'pglite' | 'postgresql';
 
@@ -57,26 +56,7 @@ export async function createTestDatabase(kind: DatabaseKind = 'pglite', { fresh 
 export async function createScratchPostgresDatabase(): Promise<URL> {
   const base = process.env.DATABASE_URL;
   if (!base) throw new Error('DATABASE_URL is not set');
-  const name = `leadgen_test_${randomBytes(6).toString('hex')}`;
-  await withAdmin(base, (admin) => admin.query(`CREATE DATABASE ${name}`));
-  const url = new URL(base);
-  url.pathname = `/${name}`;
-  return url;
+  return createScratch(base, 'leadgen_test');
 }
 
-export async function dropScratchPostgresDatabase(url: URL): Promise<void> {
-  const name = url.pathname.slice(1);
-  await withAdmin(url.toString(), (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
-}
-
-async function withAdmin<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
-  const adminUrl = new URL(url);
-  adminUrl.pathname = '/postgres';
-  const client = new Client({ connectionString: adminUrl.toString() });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+export { dropScratchPostgresDatabase };
