@@ -23,6 +23,8 @@ interface StepResult {
 }
 
 const APOLLO_PAGE_SIZE = 100;
+// Well inside the campaign workflow's 30 s heartbeat timeout for jobs.
+const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** One job = one third-party call (fetching leads pages through Apollo). */
 export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
@@ -144,43 +146,54 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
     }
   }
 
+  /**
+   * Claims the job (or reports why it may not start), makes its one service call, stores the result and
+   * creates the lead's next job. Service failures are thrown for the workflow's retry policy and then the
+   * breaker; data errors fail this job only (SPEC rule 1).
+   */
+  async function runClaimed(jobId: string): Promise<JobOutcome> {
+    const job = await claim(jobId);
+    if (!job) return whyNotClaimed(jobId);
+    try {
+      if (job.type === 'FETCH_LEADS') {
+        const leadIds = await fetchLeads(job);
+        return { kind: 'completed', nextJobIds: await complete(job, leadIds, ['VERIFY_EMAIL']) };
+      }
+      const step = await runStep(job);
+      return { kind: 'completed', nextJobIds: await complete(job, [job.lead_id!], step.next, step.leadUpdate) };
+    } catch (err) {
+      if (err instanceof DataError) {
+        await prisma.$transaction([
+          prisma.job.update({ where: { id: job.id }, data: { status: 'FAILED', error: err.message, completedAt: new Date() } }),
+          ...(job.lead_id ? [prisma.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } })] : []),
+        ]);
+        logger.warn({ jobId: job.id, campaignId: job.campaign_id, service: err.service }, `Job ${job.id} failed: ${err.message}`);
+        return { kind: 'failed', error: err.message };
+      }
+      if (err instanceof ServiceError) {
+        await prisma.job.update({ where: { id: job.id }, data: { error: `${err.service} ${err.kind}: ${err.message}` } });
+        throw ApplicationFailure.create({
+          type: SERVICE_FAILURE,
+          message: err.message,
+          details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
+          // Auth and quota problems do not fix themselves within a retry; a 429 says when to come back.
+          nonRetryable: err.kind === 'auth' || err.kind === 'quota',
+          nextRetryDelay: err.retryAfterMs,
+        });
+      }
+      throw err;
+    }
+  }
+
   return {
-    /**
-     * Runs one job: claim it (or report why it may not start), make its one service call, store the
-     * result and create the lead's next job. Service failures are thrown for the workflow's retry policy
-     * and then the breaker; data errors fail this job only (SPEC rule 1).
-     */
+    /** Runs one job (see runClaimed), heartbeating throughout. */
     async runJob({ jobId }: { jobId: string }): Promise<JobOutcome> {
-      const job = await claim(jobId);
-      if (!job) return whyNotClaimed(jobId);
+      // Alive while waiting on a slow service (the SDK throttles what reaches the server).
+      const keepAlive = setInterval(() => heartbeat(), HEARTBEAT_INTERVAL_MS);
       try {
-        if (job.type === 'FETCH_LEADS') {
-          const leadIds = await fetchLeads(job);
-          return { kind: 'completed', nextJobIds: await complete(job, leadIds, ['VERIFY_EMAIL']) };
-        }
-        const step = await runStep(job);
-        return { kind: 'completed', nextJobIds: await complete(job, [job.lead_id!], step.next, step.leadUpdate) };
-      } catch (err) {
-        if (err instanceof DataError) {
-          await prisma.$transaction([
-            prisma.job.update({ where: { id: job.id }, data: { status: 'FAILED', error: err.message, completedAt: new Date() } }),
-            ...(job.lead_id ? [prisma.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } })] : []),
-          ]);
-          logger.warn({ jobId: job.id, campaignId: job.campaign_id, service: err.service }, `Job ${job.id} failed: ${err.message}`);
-          return { kind: 'failed', error: err.message };
-        }
-        if (err instanceof ServiceError) {
-          await prisma.job.update({ where: { id: job.id }, data: { error: `${err.service} ${err.kind}: ${err.message}` } });
-          throw ApplicationFailure.create({
-            type: SERVICE_FAILURE,
-            message: err.message,
-            details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
-            // Auth and quota problems do not fix themselves within a retry; a 429 says when to come back.
-            nonRetryable: err.kind === 'auth' || err.kind === 'quota',
-            nextRetryDelay: err.retryAfterMs,
-          });
-        }
-        throw err;
+        return await runClaimed(jobId);
+      } finally {
+        clearInterval(keepAlive);
       }
     },
   };

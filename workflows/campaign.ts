@@ -32,8 +32,11 @@ type Activities = ReturnType<typeof createActivities>;
 
 
 // A job calls a third-party service: a short retry of its own, then the failure is the breaker's business.
+// Jobs heartbeat while they run, so a job held by a worker that died is retried after the heartbeat timeout,
+// not after the whole start-to-close timeout.
 const jobs = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,

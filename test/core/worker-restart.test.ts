@@ -40,6 +40,6 @@ it('loses and duplicates nothing when the worker stops mid-campaign and a new on
   expect(leads.every((lead) => lead.status === 'PUSHED')).toBe(true);
   expect(h.providers.pushes.map((p) => p.leadId).sort()).toEqual(leads.map((l) => l.id).sort());
   expect(h.providers.pushes.length).toBeGreaterThanOrEqual(pushesBefore);
-  // A task the old worker had taken when it stopped is only handed out again when its start-to-close
-  // timeout (2 minutes for a job) runs out: that is Temporal's recovery, and it must still lose nothing.
-}, 300_000);
+  // A job task the old worker had taken when it stopped is handed out again once its heartbeat timeout
+  // (30 s) runs out: that is Temporal's recovery, and it must still lose nothing.
+}, 120_000);
