@@ -13,6 +13,8 @@ interface ClaimedJob {
   type: JobType;
   campaign_id: string;
   lead_id: string | null;
+  /** This attempt's number: a later claim (a retry after a heartbeat timeout) takes the job over. */
+  attempts: number;
   breaker_generation: number;
 }
 
@@ -27,7 +29,7 @@ const APOLLO_PAGE_SIZE = 100;
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** One job = one third-party call (fetching leads pages through Apollo). */
-export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
+export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger'>) {
   /**
    * PENDING -> PROCESSING, only while the campaign is RUNNING. The FOR SHARE lock makes the breaker's
    * pause cascade wait for a claim in progress (and vice versa), so no job starts after the pause lands.
@@ -38,8 +40,21 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
              started_at = now(), updated_at = now()
       WHERE id = ${jobId}::uuid AND status IN ('PENDING', 'PROCESSING')
         AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = jobs.campaign_id AND c.status = 'RUNNING' FOR SHARE)
-      RETURNING id, type, campaign_id, lead_id, (SELECT generation FROM system_state WHERE id = 1) AS breaker_generation`;
+      RETURNING id, type, campaign_id, lead_id, attempts, (SELECT generation FROM system_state WHERE id = 1) AS breaker_generation`;
     return job;
+  }
+
+  /**
+   * Settles the job (COMPLETED or FAILED) only while this attempt still owns it: unfinished (it may have been
+   * paused or resumed meanwhile: in-flight results are kept) and not claimed again since. An attempt Temporal
+   * gave up on (its worker stopped heartbeating) may still finish; its result must not land twice.
+   */
+  async function settle(tx: Tx, job: ClaimedJob, data: { status: 'COMPLETED' | 'FAILED'; error: string | null }): Promise<boolean> {
+    const { count } = await tx.job.updateMany({
+      where: { id: job.id, attempts: job.attempts, status: { in: ['PENDING', 'PROCESSING', 'PAUSED'] } },
+      data: { ...data, completedAt: new Date() },
+    });
+    return count === 1;
   }
 
   async function whyNotClaimed(jobId: string): Promise<JobOutcome> {
@@ -54,8 +69,8 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
   /** Marks the job COMPLETED and creates the next jobs: PENDING, or PAUSED if the campaign paused meanwhile. */
   async function complete(job: ClaimedJob, leadIds: string[], next: JobType[], leadUpdate?: Prisma.LeadUpdateInput): Promise<string[]> {
     return prisma.$transaction(async (tx) => {
+      if (!(await settle(tx, job, { status: 'COMPLETED', error: null }))) return [];
       if (leadUpdate && job.lead_id) await tx.lead.update({ where: { id: job.lead_id }, data: leadUpdate });
-      await tx.job.update({ where: { id: job.id }, data: { status: 'COMPLETED', error: null, completedAt: new Date() } });
       return createNextJobs(tx, job.campaign_id, leadIds, next);
     });
   }
@@ -163,15 +178,16 @@ export function jobActivities({ prisma, providers, logger }: ActivityDeps) {
       return { kind: 'completed', nextJobIds: await complete(job, [job.lead_id!], step.next, step.leadUpdate) };
     } catch (err) {
       if (err instanceof DataError) {
-        await prisma.$transaction([
-          prisma.job.update({ where: { id: job.id }, data: { status: 'FAILED', error: err.message, completedAt: new Date() } }),
-          ...(job.lead_id ? [prisma.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } })] : []),
-        ]);
+        await prisma.$transaction(async (tx) => {
+          if ((await settle(tx, job, { status: 'FAILED', error: err.message })) && job.lead_id) {
+            await tx.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } });
+          }
+        });
         logger.warn({ jobId: job.id, campaignId: job.campaign_id, service: err.service }, `Job ${job.id} failed: ${err.message}`);
         return { kind: 'failed', error: err.message };
       }
       if (err instanceof ServiceError) {
-        await prisma.job.update({ where: { id: job.id }, data: { error: `${err.service} ${err.kind}: ${err.message}` } });
+        await prisma.job.updateMany({ where: { id: job.id, attempts: job.attempts }, data: { error: `${err.service} ${err.kind}: ${err.message}` } });
         throw ApplicationFailure.create({
           type: SERVICE_FAILURE,
           message: err.message,

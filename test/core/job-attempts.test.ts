@@ -1,0 +1,86 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { jobActivities } from '../../activities/jobs';
+import type { JobOutcome } from '../../workflows/definitions';
+import { capturedLogger } from '../helpers/captured-logger';
+import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
+import { ScriptedProviders } from '../helpers/scripted-providers';
+
+async function until(probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A RUNNING campaign with one lead and its PENDING verify job, and the job activities over scripted services. */
+async function verifyJobOfRunningCampaign(db: TestDatabase) {
+  const providers = new ScriptedProviders();
+  const { runJob } = jobActivities({ prisma: db.prisma, providers, logger: capturedLogger().logger });
+  const campaign = await db.prisma.campaign.create({
+    data: {
+      name: 'attempts',
+      status: 'RUNNING',
+      searchCriteria: { titles: ['CTO'] },
+      leadLimit: 1,
+      copyPrompt: 'Write a short intro.',
+      instantlyCampaignId: 'inst-attempts',
+      leads: { create: { externalId: 'p-1', email: 'p1@example.com' } },
+    },
+    include: { leads: true },
+  });
+  const lead = campaign.leads[0]!;
+  const job = await db.prisma.job.create({ data: { campaignId: campaign.id, leadId: lead.id, type: 'VERIFY_EMAIL' } });
+  return { providers, runJob, campaign, lead, job };
+}
+
+describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
+  let db: TestDatabase;
+  beforeEach(async () => {
+    db = await createTestDatabase(kind);
+  });
+  afterEach(async () => {
+    await db?.destroy();
+  });
+
+  // Temporal retries a job whose worker stopped heartbeating while that worker may, in fact, still finish it
+  // (a network partition, a paused VM): both attempts then hold an answer for the same job.
+  it('lands only the latest attempt of a job: an attempt taken over by a retry creates no next job', async () => {
+    const { providers, runJob, lead, job } = await verifyJobOfRunningCampaign(db);
+
+    providers.hold('millionverifier');
+    const abandoned = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    await until(() => providers.waiting.millionverifier === 1, 'the first attempt in flight');
+    const retry = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    await until(() => providers.waiting.millionverifier === 2, 'the retry in flight');
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'PROCESSING', attempts: 2 });
+
+    providers.release('millionverifier');
+    const [first, second] = (await Promise.all([abandoned, retry])) as [JobOutcome, JobOutcome];
+    expect(first).toEqual({ kind: 'completed', nextJobIds: [] });
+
+    const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id }, orderBy: { createdAt: 'asc' } });
+    expect(jobs.map((j) => [j.type, j.status])).toEqual([['VERIFY_EMAIL', 'COMPLETED'], ['ENRICH_LEAD', 'PENDING']]);
+    expect(second).toEqual({ kind: 'completed', nextJobIds: [jobs[1]!.id] });
+    expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
+  });
+
+  it('keeps the answer of an attempt that was paused in flight', async () => {
+    const { providers, runJob, campaign, lead, job } = await verifyJobOfRunningCampaign(db);
+
+    providers.hold('millionverifier');
+    const inFlight = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    await until(() => providers.waiting.millionverifier === 1, 'the attempt in flight');
+    await db.prisma.$transaction([
+      db.prisma.campaign.update({ where: { id: campaign.id }, data: { status: 'PAUSED' } }),
+      db.prisma.job.update({ where: { id: job.id }, data: { status: 'PAUSED' } }),
+    ]);
+    providers.release('millionverifier');
+
+    // The result is kept; the next job waits PAUSED with its campaign (SPEC rule 3).
+    expect((await inFlight) as JobOutcome).toEqual({ kind: 'completed', nextJobIds: [] });
+    const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id }, orderBy: { createdAt: 'asc' } });
+    expect(jobs.map((j) => [j.type, j.status])).toEqual([['VERIFY_EMAIL', 'COMPLETED'], ['ENRICH_LEAD', 'PAUSED']]);
+    expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
+  });
+});
