@@ -115,9 +115,11 @@ describe('campaign workflow', () => {
     h.providers.fail('apollo', 'timeout');
     await h.startCampaign(failing);
     await eventually(env, async () => (await h.queryProgress(failing)).status === 'PAUSED', { what: 'campaign paused' });
-
-    const job = await h.db.prisma.job.findFirstOrThrow({ where: { campaignId: failing } });
-    expect(job.status).toBe('PAUSED');
+    // The workflow stops dispatching first; the failure report then writes the pause to the database.
+    const job = await eventually(env, async () => {
+      const found = await h.db.prisma.job.findFirstOrThrow({ where: { campaignId: failing } });
+      return found.status === 'PAUSED' ? found : undefined;
+    }, { what: 'job PAUSED in the database' });
     expect(job.error).toMatch(/apollo failed/);
     expect(job.attempts).toBe(3); // the activity's own short retry policy ran out first
     expect((await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: failing } })).status).toBe('PAUSED');
