@@ -28,24 +28,27 @@ export interface Page<T> {
 type FindPage<T> = (args: { take: number; skip: number; cursor?: { id: string } }) => Promise<T[]>;
 
 /**
- * Keyset pagination on a unique id (Prisma's cursor): stable while rows are added, unlike offsets.
- * `cursorExists` rejects a cursor from another list or filter instead of returning a silent empty page.
+ * Keyset pagination on a unique id (Prisma's cursor): stable while rows are added, unlike offsets. `count` counts
+ * the list's rows (with `only`, just that one): it gives the total, and rejects a cursor from another list or filter
+ * instead of returning a silent empty page.
  */
 export async function pageOf<T extends { id: string }>(
   request: PageRequest,
   find: FindPage<T>,
-  cursorExists: (id: string) => Promise<boolean>,
-): Promise<Page<T>> {
+  count: (only?: { id: string }) => Promise<number>,
+): Promise<Page<T> & { total: number }> {
   const limit = request.limit ?? DEFAULT_PAGE_SIZE;
-  if (request.cursor && !(await cursorExists(request.cursor))) {
+  if (request.cursor && (await count({ id: request.cursor })) === 0) {
     throw badRequest('query.cursor: not in this list (pass the next_cursor of a previous page with the same filters)');
   }
-  const rows = await find({
-    take: limit + 1,
-    skip: request.cursor ? 1 : 0,
-    ...(request.cursor ? { cursor: { id: request.cursor } } : {}),
-  });
+  const [rows, total] = await Promise.all([
+    find({
+      take: limit + 1,
+      skip: request.cursor ? 1 : 0,
+      ...(request.cursor ? { cursor: { id: request.cursor } } : {}),
+    }),
+    count(),
+  ]);
   const items = rows.slice(0, limit);
-  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.id : null };
+  return { items, next_cursor: rows.length > limit ? items[items.length - 1]!.id : null, total };
 }
-

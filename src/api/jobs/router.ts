@@ -18,14 +18,11 @@ export function jobsRouter({ prisma }: ApiDeps): Router {
     await findCampaignOr404(prisma, id);
     const where = { campaignId: id, ...(status ? { status } : {}) };
     // Oldest first: the order the pipeline created them in.
-    const [{ items, next_cursor }, total] = await Promise.all([
-      pageOf(
-        page,
-        (args) => prisma.job.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
-        async (jobId) => (await prisma.job.count({ where: { ...where, id: jobId } })) > 0,
-      ),
-      prisma.job.count({ where }),
-    ]);
+    const { items, next_cursor, total } = await pageOf(
+      page,
+      (args) => prisma.job.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
+      (only) => prisma.job.count({ where: { ...where, ...only } }),
+    );
     sendData(res, { jobs: items.map(jobView), next_cursor, total });
   });
 

@@ -15,14 +15,11 @@ export function leadsRouter({ prisma }: ApiDeps): Router {
     const { status, ...page } = parseInput(listLeadsQuery, req.query, 'query');
     await findCampaignOr404(prisma, id);
     const where = { campaignId: id, ...(status ? { status } : {}) };
-    const [{ items, next_cursor }, total] = await Promise.all([
-      pageOf(
-        page,
-        (args) => prisma.lead.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
-        async (leadId) => (await prisma.lead.count({ where: { ...where, id: leadId } })) > 0,
-      ),
-      prisma.lead.count({ where }),
-    ]);
+    const { items, next_cursor, total } = await pageOf(
+      page,
+      (args) => prisma.lead.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
+      (only) => prisma.lead.count({ where: { ...where, ...only } }),
+    );
     sendData(res, { leads: items.map(leadView), next_cursor, total });
   });
 
