@@ -4,14 +4,9 @@ import type { JobOutcome } from '../../workflows/definitions';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 import { ScriptedProviders } from '../helpers/scripted-providers';
+import { until } from '../helpers/until';
 
-async function until(probe: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const quickly = { timeoutMs: 10_000, intervalMs: 20 };
 
 /** A RUNNING campaign with one lead and its PENDING verify job, and the job activities over scripted services. */
 async function verifyJobOfRunningCampaign(db: TestDatabase) {
@@ -50,9 +45,9 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
 
     providers.hold('millionverifier');
     const abandoned = new MockActivityEnvironment().run(runJob, { jobId: job.id });
-    await until(() => providers.waiting.millionverifier === 1, 'the first attempt in flight');
+    await until(() => providers.waiting.millionverifier === 1, 'the first attempt in flight', quickly);
     const retry = new MockActivityEnvironment().run(runJob, { jobId: job.id });
-    await until(() => providers.waiting.millionverifier === 2, 'the retry in flight');
+    await until(() => providers.waiting.millionverifier === 2, 'the retry in flight', quickly);
     expect(await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'PROCESSING', attempts: 2 });
 
     providers.release('millionverifier');
@@ -70,7 +65,7 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
 
     providers.hold('millionverifier');
     const inFlight = new MockActivityEnvironment().run(runJob, { jobId: job.id });
-    await until(() => providers.waiting.millionverifier === 1, 'the attempt in flight');
+    await until(() => providers.waiting.millionverifier === 1, 'the attempt in flight', quickly);
     await db.prisma.$transaction([
       db.prisma.campaign.update({ where: { id: campaign.id }, data: { status: 'PAUSED' } }),
       db.prisma.job.update({ where: { id: job.id }, data: { status: 'PAUSED' } }),

@@ -1,4 +1,5 @@
-import { type Stack, startStack, until } from '../helpers/stack';
+import { type Stack, startStack } from '../helpers/stack';
+import { until } from '../helpers/until';
 
 /**
  * The product end to end, as operators use it: `npm start`'s stack (dev server, worker, API, PGlite,
@@ -93,7 +94,7 @@ describe('10 campaigns through an Apollo outage and a two-step recovery', () => 
       const done = await until(async () => {
         const c = await stack.api('GET', `/campaigns/${campaign.id}`);
         return c.body.data.status === 'COMPLETED' ? c.body.data : undefined;
-      }, `campaign ${campaign.id} completed`, 120_000);
+      }, `campaign ${campaign.id} completed`, { timeoutMs: 120_000 });
       // Every lead the campaign kept was pushed, exactly once, to its Instantly campaign.
       const leads = await stack.api('GET', `/campaigns/${campaign.id}/leads?limit=100`);
       const pushedLeads = leads.body.data.leads.filter((l: { status: string }) => l.status === 'PUSHED');

@@ -4,6 +4,7 @@ import { Worker } from '@temporalio/worker';
 import { CampaignStatusAttribute } from '../../src/temporal/search-attributes';
 import { sleepFor } from '../fixtures/sleep-workflow';
 import { startDevServerEnv, startTimeSkippingEnv } from '../helpers/temporal';
+import { until } from '../helpers/until';
 
 const THIRTY_DAYS_MS = 30 * 24 * 60 * 60 * 1000;
 const workflowsPath = require.resolve('../fixtures/sleep-workflow');
@@ -48,26 +49,20 @@ describe('dev server (temporal CLI)', () => {
     await worker.runUntil(async () => {
       await env.client.workflow.execute(sleepFor, { taskQueue, workflowId, args: [10, status] });
       // Visibility on the dev server's SQLite store is eventually consistent: poll briefly.
-      const found = await waitFor(async () => {
-        const ids: string[] = [];
-        for await (const wf of env.client.workflow.list({ query: `CampaignStatus = '${status}'` })) {
-          ids.push(wf.workflowId);
-        }
-        return ids.length > 0 ? ids : undefined;
-      });
+      const found = await until(
+        async () => {
+          const ids: string[] = [];
+          for await (const wf of env.client.workflow.list({ query: `CampaignStatus = '${status}'` })) {
+            ids.push(wf.workflowId);
+          }
+          return ids.length > 0 ? ids : undefined;
+        },
+        'the workflow in a visibility list query',
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
       expect(found).toEqual([workflowId]);
     });
     const described = await env.client.workflow.getHandle(workflowId).describe();
     expect(described.typedSearchAttributes.get(CampaignStatusAttribute)).toBe(status);
   });
 });
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
