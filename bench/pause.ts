@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   const config = loadConfig({ ...process.env, DATA_DIR: dataDir, TEMPORAL_ADDRESS: '', TEMPORAL_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()) });
   // The breaker's fan-out logs queue_paused (at warn) once every campaign workflow has answered
   // its update: the moment of that line is the moment all of them acknowledged.
-  const acks = new Map<string, number>();
+  let pausedAckedAt: number | undefined;
   let serverPid: number | undefined;
   let ackedCpu: CpuMark | undefined;
   const logger = createLogger(
@@ -119,9 +119,8 @@ async function main(): Promise<void> {
     new Writable({
       write(chunk, _encoding, done) {
         for (const line of String(chunk).split('\n')) {
-          const event = /"event":"(queue_paused)"/.exec(line)?.[1];
-          if (event) {
-            acks.set(event, performance.now());
+          if (line.includes('"event":"queue_paused"')) {
+            pausedAckedAt = performance.now();
             ackedCpu = cpuMark(serverPid);
           }
         }
@@ -189,7 +188,7 @@ async function main(): Promise<void> {
     const since = (at: number) => () => performance.now() - at;
     const [open, acked, dbPaused, visible] = await Promise.all([
       until(async () => (await breaker.state()).state === 'OPEN', 5, 60_000, 'breaker OPEN').then(since(trippedAt)),
-      until(async () => acks.has('queue_paused'), 5, 300_000, 'every workflow acknowledged').then(() => acks.get('queue_paused')! - trippedAt),
+      until(async () => pausedAckedAt !== undefined, 5, 300_000, 'every workflow acknowledged').then(() => pausedAckedAt! - trippedAt),
       until(async () => {
         const [campaigns, jobs] = await Promise.all([
           db.prisma.campaign.count({ where: { status: { not: 'PAUSED' } } }),

@@ -12,8 +12,8 @@ export function routeSdkLogsTo(logger: Logger, level: string): void {
   const sdkLevel = SDK_LEVELS[level] === 'INFO' ? 'WARN' : (SDK_LEVELS[level] ?? 'ERROR');
   Runtime.install({
     logger: new DefaultLogger(sdkLevel, ({ level: entryLevel, message, meta }) => {
-      const method = entryLevel === 'TRACE' ? 'trace' : entryLevel === 'DEBUG' ? 'debug' : entryLevel === 'INFO' ? 'info' : entryLevel === 'WARN' ? 'warn' : 'error';
-      logger[method]({ sdk: true, ...meta }, message);
+      // The SDK's levels are pino's, upper-cased.
+      logger[entryLevel.toLowerCase() as Lowercase<LogLevel>]({ sdk: true, ...meta }, message);
     }),
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: sdkLevel }), forward: {} } },
   });
