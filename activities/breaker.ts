@@ -1,178 +1,291 @@
+import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { WorkflowHandle } from '@temporalio/client';
+import { breakerEventByKey, recordBreakerEvents } from '../src/store/breaker-events';
+import { pauseCampaigns, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
+import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
+import { BULK_TX } from '../src/store/tx';
 import { settleWithConcurrency } from '../src/util/concurrency';
+import { storableOrNull, storableText } from '../src/util/storable-text';
 import type { ActivityDeps } from './deps';
-import { logPaused } from './campaigns';
-import { pauseCampaignRows } from './pausing';
+import { logPaused } from './logging';
 import {
   type BreakerMetadata,
+  type BreakerTransition,
   campaignWorkflowId,
   type CampaignResumeError,
   pauseCampaignSignal,
   pauseCampaignUpdate,
   resumeCampaignSignal,
   resumeCampaignUpdate,
-  type ResumeQueueResult,
-  type ServiceFailure,
-  type ServiceKey,
+  type StoredBreakerState,
 } from '../workflows/definitions';
 
 // How long a campaign workflow may take to acknowledge before the fan-out falls back to a signal.
 const ACK_TIMEOUT_MS = 10_000;
+// Rows one cascade or fan-out step handles: bounded statements, and a heartbeat between steps.
+const BATCH = 500;
+// A fan-out goes over its targets again until every workflow has adopted the state (or this many passes).
+const FAN_OUT_PASSES = 30;
+const FAN_OUT_PASS_DELAY_MS = 1_000;
 
-export interface BreakerOpenedResult {
-  campaignsPaused: number;
-  jobsPaused: number;
-  signalErrors: CampaignResumeError[];
+export interface TransitionWritten {
+  /** False when an earlier attempt already wrote it (the answer is then read back). */
+  applied: boolean;
+  /** Why campaigns pause (opened). */
+  cause?: string;
+  jobsResumed?: number;
+  campaignsResumed?: number;
+  /** The write had to leave out the text it could not store: the gate is closed all the same. */
+  degraded?: boolean;
 }
 
-/** The effects of the breaker's transitions: database projection, audit log, and campaign fan-out. */
+const eventKey = (seq: number, type: string): string => `transition-${seq}-${type}`;
+
+/** The effects of the breaker's transitions: database projection and audit, cascade, and campaign fan-out. */
 export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
+  async function opened(t: Extract<BreakerTransition, { kind: 'opened' }>): Promise<TransitionWritten> {
+    const metadata = storableMetadata(t.metadata);
+    const cause = queuePausedReason(metadata);
+    try {
+      const applied = await prisma.$transaction(async (tx) => {
+        const applied = await closeGate(tx, { seq: t.seq, openedAt: new Date(t.at), metadata: { ...metadata } });
+        await recordBreakerEvents(tx, [{
+          key: eventKey(t.seq, 'BREAKER_OPENED'),
+          type: 'BREAKER_OPENED',
+          service: metadata.service,
+          actor: metadata.opened_by,
+          reason: metadata.reason ?? metadata.error,
+          metadata: { ...metadata },
+        }]);
+        return applied;
+      });
+      if (applied) {
+        logger.error({ event: 'breaker_opened', ...metadata }, `Circuit breaker opened for ${metadata.service ?? 'all services'}: ${metadata.error ?? metadata.reason}`);
+        logger.warn({ event: 'queue_pausing' }, 'Pausing queues: circuit breaker is OPEN');
+      }
+      return { applied, cause };
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      // Retrying cannot fix this write: close the gate without the text, alert, and let the next transition run.
+      const applied = await prisma.$transaction((tx) => closeGate(tx, { seq: t.seq, openedAt: new Date(t.at), metadata: null }));
+      logger.error({ event: 'breaker_effect_degraded', err: error, seq: t.seq }, 'ALERT: breaker opened but its cause could not be stored; gate closed without it');
+      return { applied, cause: 'circuit breaker opened', degraded: true };
+    }
+  }
+
+  async function reset(t: Extract<BreakerTransition, { kind: 'reset' }>): Promise<TransitionWritten> {
+    const applied = await prisma.$transaction(async (tx) => {
+      const applied = await closeBreaker(tx, { seq: t.seq, closedAt: new Date(t.at), wasOpen: t.wasOpen, generation: t.generation });
+      await recordBreakerEvents(tx, [{
+        key: eventKey(t.seq, 'BREAKER_RESET'),
+        type: 'BREAKER_RESET',
+        service: t.service,
+        actor: t.actor,
+        reason: t.wasOpen ? 'manual reset' : 'manual reset (already closed)',
+        metadata: t.previous ? { previous: { ...storableMetadata(t.previous) } } : undefined,
+      }]);
+      return applied;
+    });
+    if (applied) logger.info({ event: 'breaker_reset', service: t.service, actor: t.actor, wasOpen: t.wasOpen }, `Circuit breaker manually reset for ${t.service} by ${t.actor}`);
+    return { applied };
+  }
+
+  /**
+   * Queue ACTIVE, every PAUSED campaign RUNNING with its PAUSED jobs PENDING (error cleared), audited with the
+   * counts in one transaction. Run again after it committed, it changes nothing and answers from the audit row.
+   */
+  async function resumed(t: Extract<BreakerTransition, { kind: 'resumed' }>): Promise<TransitionWritten> {
+    logger.info({ event: 'queue_resume_prerequisites', actor: t.actor }, 'Prerequisites met: All circuit breakers are closed - proceeding with queue resume');
+    const key = eventKey(t.seq, 'QUEUE_RESUMED');
+    const written = await prisma.$transaction(async (tx) => {
+      if (!(await openGate(tx, { seq: t.seq }))) return undefined;
+      const { campaigns, jobsResumed } = await resumeAllCampaigns(tx);
+      await recordBreakerEvents(tx, [{
+        key,
+        type: 'QUEUE_RESUMED',
+        actor: t.actor,
+        reason: 'manual queue resume',
+        metadata: { jobs_resumed: jobsResumed, campaigns_eligible: campaigns.length },
+      }]);
+      return { jobsResumed, campaignsResumed: campaigns.length };
+    }, BULK_TX);
+    if (written) return { applied: true, ...written };
+    const event = await breakerEventByKey(prisma, key);
+    const counts = (event?.metadata ?? {}) as { jobs_resumed?: number; campaigns_eligible?: number };
+    return { applied: false, jobsResumed: counts.jobs_resumed ?? 0, campaignsResumed: counts.campaigns_eligible ?? 0 };
+  }
+
+  async function failureRecorded(t: Extract<BreakerTransition, { kind: 'failure_recorded' }>): Promise<TransitionWritten> {
+    const failure = { ...t.failure, error: storableText(t.failure.error) };
+    const applied = await prisma.$transaction(async (tx) => {
+      const applied = await takeTransition(tx, { seq: t.seq });
+      await recordBreakerEvents(tx, [{
+        key: eventKey(t.seq, 'FAILURE_RECORDED'),
+        type: 'FAILURE_RECORDED',
+        service: failure.service,
+        actor: 'system',
+        reason: failure.error,
+        metadata: { ...failure, count: t.count, threshold: t.threshold },
+      }]);
+      return applied;
+    });
+    if (applied) logger.warn({ ...failure, count: t.count, threshold: t.threshold }, `Service failure recorded for ${failure.service} (${t.count}/${t.threshold})`);
+    return { applied };
+  }
+
   /**
    * Tells each campaign workflow, a bounded number at a time: an update, so the answer is the workflow's
-   * acknowledgement; if none comes in time (no worker, a stuck task), a signal, which the server keeps.
+   * acknowledgement; if none comes in time (no worker, a stuck task), a signal, which the server keeps (the
+   * workflow then records its adoption itself when it converges).
    */
-  async function tellCampaigns(
-    campaignIds: string[],
-    message: { update: (handle: WorkflowHandle) => Promise<unknown>; signal: (handle: WorkflowHandle) => Promise<void> },
-  ): Promise<CampaignResumeError[]> {
+  async function tell(campaignIds: string[], target: 'PAUSED' | 'RUNNING', reason: string) {
+    const request = { reason };
     const settled = await settleWithConcurrency(campaignIds, fanOutConcurrency, async (campaignId) => {
       const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
       try {
-        await temporal.withDeadline(Date.now() + ACK_TIMEOUT_MS, () => message.update(handle));
+        await temporal.withDeadline(Date.now() + ACK_TIMEOUT_MS, () =>
+          target === 'PAUSED' ? handle.executeUpdate(pauseCampaignUpdate, { args: [request] }) : handle.executeUpdate(resumeCampaignUpdate),
+        );
+        return true;
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) throw error;
-        await message.signal(handle);
+        await (target === 'PAUSED' ? handle.signal(pauseCampaignSignal, request) : handle.signal(resumeCampaignSignal));
+        return false;
       }
     });
-    return settled.flatMap((result, i) =>
-      result.status === 'rejected'
-        ? [{ campaign_id: campaignIds[i]!, error: describeSignalError(result.reason) }]
-        : [],
-    );
+    const acknowledged: string[] = [];
+    const missing: string[] = [];
+    settled.forEach((result, i) => {
+      if (result.status === 'fulfilled' && result.value) acknowledged.push(campaignIds[i]!);
+      if (result.status === 'rejected') {
+        if (result.reason instanceof WorkflowNotFoundError) missing.push(campaignIds[i]!);
+        else logger.warn({ campaignId: campaignIds[i], err: result.reason }, `Campaign ${campaignIds[i]} could not be told (will retry)`);
+      }
+    });
+    return { acknowledged, missing };
   }
 
   return {
-    /**
-     * Breaker OPEN => queue PAUSED => every RUNNING campaign PAUSED => every unfinished job PAUSED, in one
-     * transaction (set-based), then every paused campaign's workflow is told to stop dispatching.
-     */
-    async applyBreakerOpened({ openedAt, metadata }: { openedAt: string; metadata: BreakerMetadata }): Promise<BreakerOpenedResult> {
-      const cause = metadata.service && metadata.error
-        ? `circuit breaker opened: ${metadata.service} ${metadata.failure_type ?? 'failure'}: ${metadata.error}`
-        : `circuit breaker opened by ${metadata.opened_by}: ${metadata.reason ?? 'no reason given'}`;
-      logger.error({ event: 'breaker_opened', ...metadata }, `Circuit breaker opened for ${metadata.service ?? 'all services'}: ${metadata.error ?? metadata.reason}`);
-      logger.warn({ event: 'queue_pausing' }, 'Pausing queues: circuit breaker is OPEN');
-
-      const paused = await prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`
-          UPDATE system_state SET breaker_state = 'OPEN', queue_state = 'PAUSED', opened_at = ${new Date(openedAt)},
-                 metadata = ${JSON.stringify(metadata)}::jsonb, updated_at = now()
-          WHERE id = 1`;
-        const rows = await pauseCampaignRows(tx, cause);
-        await tx.breakerEvent.createMany({
-          data: [
-            { type: 'BREAKER_OPENED', service: metadata.service, actor: metadata.opened_by, reason: metadata.reason ?? metadata.error, metadata: { ...metadata } },
-            { type: 'QUEUE_PAUSED', service: metadata.service, actor: metadata.opened_by, reason: cause, metadata: { campaigns_paused: rows.campaigns.length, jobs_paused: rows.jobs.length } },
-          ],
-        });
-        return rows;
-      });
-      logPaused(logger, cause, paused.campaigns, paused.jobs);
-
-      const request = { reason: cause, persist: false };
-      const signalErrors = await tellCampaigns(paused.campaigns.map((c) => c.id), {
-        update: (handle) => handle.executeUpdate(pauseCampaignUpdate, { args: [request] }),
-        signal: (handle) => handle.signal(pauseCampaignSignal, request),
-      });
-      for (const failed of signalErrors) {
-        logger.error({ campaignId: failed.campaign_id, error: failed.error }, `Campaign ${failed.campaign_id} could not be told to pause`);
-      }
-      logger.warn(
-        { event: 'queue_paused', campaigns: paused.campaigns.length, jobs: paused.jobs.length },
-        `Queue paused: ${paused.campaigns.length} campaigns and ${paused.jobs.length} jobs paused`,
-      );
-      return { campaignsPaused: paused.campaigns.length, jobsPaused: paused.jobs.length, signalErrors };
-    },
-
-    /** A failure below the threshold: audited, nothing paused. */
-    async recordFailureBelowThreshold({ failure, count, threshold }: { failure: ServiceFailure; count: number; threshold: number }): Promise<void> {
-      await prisma.breakerEvent.create({
-        data: { type: 'FAILURE_RECORDED', service: failure.service, actor: 'system', reason: failure.error, metadata: { ...failure, count, threshold } },
-      });
-      logger.warn({ ...failure, count, threshold }, `Service failure recorded for ${failure.service} (${count}/${threshold})`);
-    },
-
-    /** CLOSED, failure counts cleared. Resumes nothing: the queue stays as it is (SPEC rule 6). */
-    async applyBreakerReset({ service, actor, closedAt, wasOpen, previous, generation }: {
-      service: ServiceKey;
-      actor: string;
-      closedAt: string;
-      wasOpen: boolean;
-      previous: BreakerMetadata | null;
-      generation: number;
-    }): Promise<void> {
-      await prisma.$transaction([
-        prisma.$executeRaw`
-          UPDATE system_state SET breaker_state = 'CLOSED', metadata = NULL, generation = ${generation}, updated_at = now(),
-                 closed_at = CASE WHEN ${wasOpen} THEN ${new Date(closedAt)} ELSE closed_at END
-          WHERE id = 1`,
-        prisma.breakerEvent.create({
-          data: { type: 'BREAKER_RESET', service, actor, reason: wasOpen ? 'manual reset' : 'manual reset (already closed)', metadata: previous ? { previous: { ...previous } } : undefined },
-        }),
-      ]);
-      logger.info({ event: 'breaker_reset', service, actor, wasOpen }, `Circuit breaker manually reset for ${service} by ${actor}`);
-    },
-
-    /**
-     * Queue ACTIVE, every PAUSED campaign RUNNING with its PAUSED jobs PENDING (error cleared), then each
-     * campaign workflow is told to resume. A campaign that cannot be resumed goes back to PAUSED and is
-     * reported; it does not hold up the others (SPEC rule 7).
-     */
-    async applyQueueResumed({ actor }: { actor: string }): Promise<ResumeQueueResult> {
-      logger.info({ event: 'queue_resume_prerequisites', actor }, 'Prerequisites met: All circuit breakers are closed - proceeding with queue resume');
-      // The audit row goes in with the state change: once campaigns resume, their jobs keep the database
-      // busy (on PGlite, one connection), and the operator's answer must not wait behind them.
-      const { campaigns, jobsResumed } = await prisma.$transaction(async (tx) => {
-        await tx.$executeRaw`UPDATE system_state SET queue_state = 'ACTIVE', updated_at = now() WHERE id = 1`;
-        const jobsResumed = await tx.$executeRaw`
-          UPDATE jobs SET status = 'PENDING', error = NULL, updated_at = now()
-          WHERE status = 'PAUSED' AND campaign_id IN (SELECT id FROM campaigns WHERE status = 'PAUSED')`;
-        const campaigns = await tx.$queryRaw<{ id: string }[]>`
-          UPDATE campaigns SET status = 'RUNNING', status_reason = NULL, updated_at = now()
-          WHERE status = 'PAUSED' RETURNING id`;
-        await tx.breakerEvent.create({
-          data: { type: 'QUEUE_RESUMED', actor, reason: 'manual queue resume', metadata: { jobs_resumed: jobsResumed, campaigns_eligible: campaigns.length } },
-        });
-        return { campaigns, jobsResumed };
-      });
-
-      const errors = await tellCampaigns(campaigns.map((c) => c.id), {
-        update: (handle) => handle.executeUpdate(resumeCampaignUpdate),
-        signal: (handle) => handle.signal(resumeCampaignSignal),
-      });
-      for (const failed of errors) {
-        const reason = `Resume failed: ${failed.error}`;
-        await prisma.$transaction((tx) => pauseCampaignRows(tx, reason, [failed.campaign_id]));
-        logger.error({ campaignId: failed.campaign_id, error: failed.error }, `Campaign ${failed.campaign_id} could not be resumed`);
-      }
-      const result: ResumeQueueResult = {
-        queue_resumed: true,
-        jobs_resumed: jobsResumed,
-        campaigns_eligible: campaigns.length,
-        campaigns_resumed: campaigns.length - errors.length,
-        campaign_resume_errors: errors,
+    /** What a fresh breaker run starts from: the projection in the database. */
+    async loadBreakerState(): Promise<StoredBreakerState> {
+      const row = await readSystemState(prisma);
+      return {
+        state: row.breaker_state,
+        queue: row.queue_state,
+        opened_at: row.opened_at?.toISOString() ?? null,
+        closed_at: row.closed_at?.toISOString() ?? null,
+        metadata: (row.metadata ?? null) as BreakerMetadata | null,
+        generation: row.generation,
+        transition_seq: row.transition_seq,
       };
-      logger.info(
-        { event: 'queue_resumed', actor, ...result },
-        `Manual queue resume completed: ${result.jobs_resumed} jobs, ${result.campaigns_resumed} campaigns resumed`,
-      );
-      return result;
+    },
+
+    /** A transition's own write (the gate first): applied once, in order, audited once. */
+    async applyTransition(t: BreakerTransition): Promise<TransitionWritten> {
+      switch (t.kind) {
+        case 'opened':
+          return opened(t);
+        case 'reset':
+          return reset(t);
+        case 'resumed':
+          return resumed(t);
+        case 'failure_recorded':
+          return failureRecorded(t);
+      }
+    },
+
+    /**
+     * Every RUNNING campaign PAUSED with its unfinished jobs (SPEC rule 2), a batch of campaigns per transaction,
+     * each batch behind the gate's shared lock: once the queue is ACTIVE again (a resume overtook us) it stops.
+     */
+    async pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+      let campaignsPaused = 0;
+      let jobsPaused = 0;
+      for (;;) {
+        const batch = await prisma.$transaction(async (tx) => {
+          const gate = await lockGateShared(tx);
+          if (gate.queue_state !== 'PAUSED') return undefined;
+          const ids = await tx.$queryRaw<{ id: string }[]>`
+            SELECT id FROM campaigns WHERE status = 'RUNNING' ORDER BY id LIMIT ${BATCH}`;
+          if (ids.length === 0) return undefined;
+          return pauseCampaigns(tx, { reason, campaignIds: ids.map((row) => row.id) });
+        }, BULK_TX);
+        if (!batch) break;
+        campaignsPaused += batch.campaigns.length;
+        jobsPaused += batch.jobsPaused;
+        logPaused(logger, reason, batch.campaigns, batch.inFlightJobs);
+        heartbeat({ campaignsPaused, jobsPaused });
+      }
+      await recordBreakerEvents(prisma, [{
+        key: eventKey(seq, 'QUEUE_PAUSED'),
+        type: 'QUEUE_PAUSED',
+        actor: 'system',
+        reason,
+        metadata: { campaigns_paused: campaignsPaused, jobs_paused: jobsPaused },
+      }]);
+      logger.warn({ event: 'queue_paused', campaigns: campaignsPaused, jobs: jobsPaused }, `Queue paused: ${campaignsPaused} campaigns and ${jobsPaused} jobs paused`);
+      return { campaignsPaused, jobsPaused };
+    },
+
+    /**
+     * Tells every campaign whose database status is `target` and whose workflow has not adopted it, read from the
+     * current state (so a retry after a crash, or a fan-out overtaken by a newer transition, does only what is
+     * left), and goes over them again until all have acknowledged. A workflow that does not exist cannot run:
+     * for a resume, its campaign is paused again and reported (SPEC rule 7: it does not block the others).
+     */
+    async fanOut({ target, reason, resumed }: {
+      target: 'PAUSED' | 'RUNNING';
+      reason: string;
+      /** For a resume: what its transition resumed, for the operator's closing log line. */
+      resumed?: { jobs: number; campaigns: number; actor: string };
+    }): Promise<{ acknowledged: number; errors: CampaignResumeError[] }> {
+      const errors: CampaignResumeError[] = [];
+      let acknowledgedTotal = 0;
+      for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
+        let afterId: string | null = null;
+        let seen = 0;
+        let settledThisPass = 0;
+        for (;;) {
+          const ids = await unacknowledgedCampaigns(prisma, target, afterId, BATCH);
+          if (ids.length === 0) break;
+          afterId = ids[ids.length - 1]!;
+          seen += ids.length;
+          const { acknowledged, missing } = await tell(ids, target, reason);
+          await recordAcknowledged(prisma, target, [...acknowledged, ...(target === 'PAUSED' ? missing : [])]);
+          acknowledgedTotal += acknowledged.length;
+          settledThisPass += acknowledged.length + missing.length;
+          if (target === 'RUNNING' && missing.length > 0) {
+            const why = 'Resume failed: campaign workflow is not running';
+            await prisma.$transaction((tx) => pauseCampaigns(tx, { reason: why, campaignIds: missing }));
+            for (const campaignId of missing) {
+              errors.push({ campaign_id: campaignId, error: 'campaign workflow is not running' });
+              logger.error({ campaignId }, `Campaign ${campaignId} could not be resumed: its workflow is not running`);
+            }
+          }
+          heartbeat({ target, pass, acknowledged: acknowledgedTotal });
+        }
+        if (seen === settledThisPass) break;
+        await new Promise((resolve) => setTimeout(resolve, FAN_OUT_PASS_DELAY_MS));
+      }
+      if (resumed) {
+        const campaigns = Math.max(0, resumed.campaigns - errors.length);
+        logger.info(
+          { event: 'queue_resumed', actor: resumed.actor, jobs_resumed: resumed.jobs, campaigns_resumed: campaigns, campaign_resume_errors: errors },
+          `Manual queue resume completed: ${resumed.jobs} jobs, ${campaigns} campaigns resumed`,
+        );
+      }
+      return { acknowledged: acknowledgedTotal, errors };
     },
   };
 }
 
-function describeSignalError(error: unknown): string {
-  if (error instanceof WorkflowNotFoundError) return 'campaign workflow is not running';
-  return error instanceof Error ? error.message : String(error);
+function storableMetadata(metadata: BreakerMetadata): BreakerMetadata {
+  return { ...metadata, error: storableOrNull(metadata.error), reason: storableOrNull(metadata.reason), opened_by: storableText(metadata.opened_by) };
 }
+
+/** PostgreSQL refused the data itself (SQLSTATE class 22, e.g. an invalid byte sequence): no retry can fix it. */
+function isDataError(error: unknown): boolean {
+  const text = String((error as { message?: string })?.message ?? error);
+  return /\b22[0-9A-Z]{3}\b/.test(text) || /invalid byte sequence|unsupported Unicode escape|untranslatable character/i.test(text);
+}
+

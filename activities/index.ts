@@ -5,13 +5,18 @@ import { jobActivities } from './jobs';
 
 export type { ActivityDeps } from './deps';
 
-/** Every activity the worker registers, bound to the process's database, providers and Temporal client. */
+/** Third-party calls, one per job: registered on each service's job task queue. */
+export type JobActivities = ReturnType<typeof jobActivities>;
+/** A campaign's bookkeeping on our own database: the control task queue. */
+export type CampaignActivities = ReturnType<typeof campaignActivities>;
+/** The breaker's transitions and their propagation: the breaker task queue. */
+export type BreakerEffects = ReturnType<typeof breakerActivities>;
+
+/** Every activity the worker registers, by the task queue it is served on, bound to the process's dependencies. */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...jobActivities(deps),
-    ...campaignActivities(deps),
-    ...breakerActivities(deps),
+    jobs: jobActivities(deps),
+    control: campaignActivities(deps),
+    breaker: breakerActivities(deps),
   };
 }
-
-export type Activities = ReturnType<typeof createActivities>;

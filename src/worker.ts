@@ -1,6 +1,6 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
-import { controlTaskQueue } from '../workflows/definitions';
+import { breakerTaskQueue, controlTaskQueue, jobTaskQueue, SERVICES, type ServiceKey } from '../workflows/definitions';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
@@ -11,8 +11,10 @@ export interface WorkerParams {
   deps: ActivityDeps;
   /** A pre-built bundle (tests share one); otherwise workflows are bundled from source. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** Third-party calls in flight at once on this worker. */
+  /** Third-party calls in flight at once on this worker, per service. */
   maxConcurrentJobs?: number;
+  /** Per-service options for that service's job worker (rate limits, concurrency caps). */
+  jobWorkerOptions?: (service: ServiceKey) => Partial<Pick<WorkerOptions, 'maxTaskQueueActivitiesPerSecond' | 'maxActivitiesPerSecond' | 'maxConcurrentActivityTaskExecutions'>>;
 }
 
 export interface Workers {
@@ -21,36 +23,55 @@ export interface Workers {
 }
 
 /**
- * Two workers in one process: the product's task queue runs the workflows and the jobs (third-party
- * calls), the control queue runs the bookkeeping and breaker effects. Jobs held up by a slow service can
- * fill every job slot, and a pause must never wait behind them.
+ * The worker process: workflows on the product's task queue; each service's jobs on a queue of their own;
+ * campaign bookkeeping on the control queue; the breaker's effects on the breaker queue. Jobs held up by a
+ * slow service fill only that service's slots, and closing the breaker's gate never waits behind anything.
  */
-export async function createWorkers({ connection, namespace, taskQueue, deps, workflowBundle, maxConcurrentJobs }: WorkerParams): Promise<Workers> {
-  const { runJob, ...control } = createActivities(deps);
-  const main = await Worker.create({
-    connection,
-    namespace,
-    taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: { runJob },
-    // Campaigns are long-lived: keep them cached so a pause signal never needs a history replay.
-    maxCachedWorkflows: 2_500,
-    maxConcurrentWorkflowTaskExecutions: 100,
-    maxConcurrentActivityTaskExecutions: maxConcurrentJobs ?? 200,
-  });
-  const controlWorker = await Worker.create({
-    connection,
-    namespace,
-    taskQueue: controlTaskQueue(taskQueue),
-    activities: control,
-    maxConcurrentActivityTaskExecutions: 100,
-  });
+export async function createWorkers({ connection, namespace, taskQueue, deps, workflowBundle, maxConcurrentJobs, jobWorkerOptions }: WorkerParams): Promise<Workers> {
+  const activities = createActivities(deps);
+  const workers = [
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue,
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      // Campaigns are long-lived: keep them cached so a pause notice never needs a history replay.
+      maxCachedWorkflows: 2_500,
+      maxConcurrentWorkflowTaskExecutions: 100,
+    }),
+    ...(await Promise.all(
+      SERVICES.map((service) =>
+        Worker.create({
+          connection,
+          namespace,
+          taskQueue: jobTaskQueue(taskQueue, service),
+          activities: activities.jobs,
+          maxConcurrentActivityTaskExecutions: maxConcurrentJobs ?? 200,
+          ...jobWorkerOptions?.(service),
+        }),
+      ),
+    )),
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: controlTaskQueue(taskQueue),
+      activities: activities.control,
+      maxConcurrentActivityTaskExecutions: 100,
+    }),
+    await Worker.create({
+      connection,
+      namespace,
+      taskQueue: breakerTaskQueue(taskQueue),
+      activities: activities.breaker,
+      maxConcurrentActivityTaskExecutions: 20,
+    }),
+  ];
   return {
     async run() {
-      await Promise.all([main.run(), controlWorker.run()]);
+      await Promise.all(workers.map((worker) => worker.run()));
     },
     shutdown() {
-      for (const worker of [main, controlWorker]) {
+      for (const worker of workers) {
         if (worker.getState() === 'RUNNING') worker.shutdown();
       }
     },

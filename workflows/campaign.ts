@@ -4,218 +4,318 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  log,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities';
+import type { CampaignActivities, JobActivities } from '../activities';
 import { CampaignStatusAttribute } from '../src/temporal/search-attributes';
 import {
   campaignProgressQuery,
   type CampaignCounts,
   type CampaignInput,
   type CampaignRunStatus,
+  type CampaignSync,
   cancelCampaignSignal,
   controlTaskQueue,
+  JOB_SERVICE,
   type JobOutcome,
+  type JobRef,
+  jobTaskQueue,
   pauseCampaignSignal,
   pauseCampaignUpdate,
   type PauseCampaignRequest,
   resumeCampaignSignal,
   resumeCampaignUpdate,
   SERVICE_FAILURE,
+  SERVICES,
   type ServiceFailure,
+  type ServiceKey,
 } from './definitions';
-
-type Activities = ReturnType<typeof createActivities>;
-
-
-// A job calls a third-party service: a short retry of its own, then the failure is the breaker's business.
-// Jobs heartbeat while they run, so a job held by a worker that died is retried after the heartbeat timeout,
-// not after the whole start-to-close timeout.
-const jobs = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1s',
-    backoffCoefficient: 2,
-    maximumInterval: '10s',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: ['DataError'],
-  },
-});
 
 const MAX_JOBS_IN_FLIGHT = 5;
 const DEFAULT_HISTORY_LIMIT = 8_000;
 
 /**
- * One campaign (`campaign-<id>`): runs its jobs (fetch leads, then per lead verify, enrich, write, push)
- * as activities, a few at a time. Pausing stops new dispatch at once; jobs in flight finish and keep their
- * results. Only a resume signal (sent by the breaker's resume-queue) starts it again.
+ * One proxy per service, each on that service's own task queue (its rate limit and concurrency cap live there).
+ * A job calls a third-party service: a short retry of its own, then the failure is the breaker's business.
+ * Jobs heartbeat, so a job held by a worker that died is retried after the heartbeat timeout.
+ */
+function jobProxies(taskQueue: string): Record<ServiceKey, JobActivities> {
+  const proxies = SERVICES.map((service) => [
+    service,
+    proxyActivities<JobActivities>({
+      taskQueue: jobTaskQueue(taskQueue, service),
+      startToCloseTimeout: '2 minutes',
+      heartbeatTimeout: '30 seconds',
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: ['DataError'] },
+    }),
+  ]);
+  return Object.fromEntries(proxies) as Record<ServiceKey, JobActivities>;
+}
+
+/**
+ * One campaign (`campaign-<id>`): runs its jobs (fetch leads, then per lead verify, enrich, write, push) as
+ * activities, a few at a time. The database is the source of truth for the campaign's status: the workflow
+ * converges to it at start, after every pause or resume notice, after a refused claim and before completing.
+ * Every status change the workflow decides itself (a service failure, its own fault) is written first.
  */
 export async function campaignWorkflow(input: CampaignInput): Promise<CampaignRunStatus> {
-  const { campaignId } = input;
-  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  return new CampaignRun(input).run();
+}
+
+class CampaignRun {
+  private readonly campaignId: string;
+  private status: CampaignRunStatus;
+  private pauseReason: string | null;
+  private readonly counts: CampaignCounts;
+  private readonly queue: JobRef[] = [];
+  private readonly queued = new Set<string>();
+  private readonly inFlight = new Set<string>();
+  /** A notice or a refusal came: re-read the database before dispatching anything more. */
+  private syncRequested = false;
+  private cancelRequested = false;
+  /** Decisions of ours still being written: a read taken meanwhile must not undo them. */
+  private persisting = 0;
+
   // Bookkeeping on our own database: retried until it lands, on the control queue (never behind jobs).
-  const db = proxyActivities<Activities>({
+  private readonly control = proxyActivities<CampaignActivities>({
     taskQueue: controlTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '1 minute',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
   });
-  let status: CampaignRunStatus = input.carried?.status ?? 'STARTING';
-  let pauseReason: string | null = input.carried?.pauseReason ?? null;
-  const counts: CampaignCounts = input.carried?.counts ?? { completed: 0, failed: 0, paused: 0 };
-  let cancelRequested = false;
-  let resumeRequested = false;
-  const queue: string[] = [];
-  const inFlight = new Set<string>();
+  private readonly jobs = jobProxies(workflowInfo().taskQueue);
 
-  function setStatus(next: CampaignRunStatus): void {
-    status = next;
+  constructor(private readonly input: CampaignInput) {
+    this.campaignId = input.campaignId;
+    this.status = input.carried?.status ?? 'STARTING';
+    this.pauseReason = input.carried?.pauseReason ?? null;
+    this.counts = input.carried?.counts ?? { completed: 0, failed: 0, paused: 0 };
+    this.registerHandlers();
+  }
+
+  async run(): Promise<CampaignRunStatus> {
+    // A cancel sent to a campaign never started (signal-with-start) skips the start altogether.
+    if (!this.cancelRequested) await this.converge({ start: this.status === 'STARTING' });
+    for (;;) {
+      if (this.cancelRequested) {
+        await this.cancel();
+        break;
+      }
+      if (this.isFinished()) break;
+      if (this.syncRequested) {
+        await this.converge();
+        continue;
+      }
+      if (this.status !== 'RUNNING') {
+        await condition(() => this.syncRequested || this.cancelRequested);
+        continue;
+      }
+      if (this.queue.length === 0 && this.inFlight.size === 0) {
+        await this.converge({ completeIfDone: true });
+        continue;
+      }
+      if (this.historyFull() && this.inFlight.size === 0) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof campaignWorkflow>({
+          campaignId: this.campaignId,
+          historyLimit: this.input.historyLimit,
+          carried: { status: this.status, pauseReason: this.pauseReason, counts: this.counts },
+        });
+      }
+      await condition(() => this.mustLook() || this.canDispatch() || this.inFlight.size === 0);
+      while (this.canDispatch()) this.dispatch(this.queue.shift()!);
+    }
+    await condition(allHandlersFinished);
+    return this.status;
+  }
+
+  private registerHandlers(): void {
+    setHandler(campaignProgressQuery, () => ({
+      campaignId: this.campaignId,
+      status: this.status,
+      pauseReason: this.pauseReason,
+      inFlight: this.inFlight.size,
+      queued: this.queue.length,
+      counts: this.counts,
+    }));
+    const onPause = ({ reason }: PauseCampaignRequest): CampaignRunStatus => {
+      // Stopping dispatch is always safe, so it happens at once; what to do next comes from the database.
+      log.info('Pause notice received: dispatch stopped, re-reading the campaign', { campaignId: this.campaignId, reason });
+      this.pauseInMemory(reason);
+      this.syncRequested = true;
+      return this.status;
+    };
+    const onResume = (): CampaignRunStatus => {
+      log.info('Resume notice received: re-reading the campaign', { campaignId: this.campaignId });
+      this.syncRequested = true;
+      return this.status;
+    };
+    setHandler(pauseCampaignSignal, (request) => void onPause(request));
+    setHandler(pauseCampaignUpdate, onPause);
+    setHandler(resumeCampaignSignal, () => void onResume());
+    setHandler(resumeCampaignUpdate, onResume);
+    setHandler(cancelCampaignSignal, () => {
+      this.cancelRequested = true;
+    });
+  }
+
+  /** Re-reads (and where needed repairs) the campaign's state in the database, then adopts it. */
+  private async converge(options: { start?: boolean; completeIfDone?: boolean } = {}): Promise<void> {
+    this.syncRequested = false;
+    const state = await this.control.syncCampaign({ campaignId: this.campaignId, inFlight: [...this.inFlight], ...options });
+    this.adopt(state);
+  }
+
+  private adopt(state: CampaignSync): void {
+    switch (state.status) {
+      case 'RUNNING':
+        // A notice arrived, or a decision of ours is being written, while we read: that read is already stale.
+        if (this.syncRequested || this.persisting > 0) return;
+        if (this.status !== 'RUNNING') log.info('Campaign running', { campaignId: this.campaignId, was: this.status });
+        this.pauseReason = null;
+        this.setStatus('RUNNING');
+        this.queue.splice(0, this.queue.length);
+        this.queued.clear();
+        this.enqueue(state.runnable);
+        return;
+      case 'PAUSED':
+        this.enterPaused(state.reason ?? 'Paused');
+        return;
+      case 'COMPLETED':
+        this.setStatus('COMPLETED');
+        return;
+      case 'CREATED':
+        // Only a run that did not start it sees CREATED; starting is the first thing a run does.
+        this.enterPaused('Campaign was never started');
+        return;
+      default:
+        log.warn('Campaign is finished in the database', { campaignId: this.campaignId, status: state.status, reason: state.reason });
+        this.setStatus('CANCELLED');
+    }
+  }
+
+  private dispatch(job: JobRef): void {
+    this.queued.delete(job.id);
+    this.inFlight.add(job.id);
+    void this.runJob(job).finally(() => this.inFlight.delete(job.id));
+  }
+
+  private async runJob(job: JobRef): Promise<void> {
+    let outcome: JobOutcome;
+    try {
+      outcome = await this.jobs[JOB_SERVICE[job.type]].runJob({ jobId: job.id, campaignId: this.campaignId, dispatchId: uuid4() });
+    } catch (err) {
+      await this.onJobError(job, err);
+      return;
+    }
+    switch (outcome.kind) {
+      case 'completed':
+        this.counts.completed++;
+        this.enqueue(outcome.nextJobs);
+        return;
+      case 'failed':
+        this.counts.failed++;
+        return;
+      case 'duplicate':
+        return;
+      case 'not_dispatched':
+        log.info('Job refused by the dispatch gate: re-reading the campaign', { campaignId: this.campaignId, jobId: job.id, reason: outcome.reason });
+        this.requeue(job);
+        this.syncRequested = true;
+    }
+  }
+
+  private async onJobError(job: JobRef, err: unknown): Promise<void> {
+    const failure = serviceFailureOf(err);
+    const reason = failure
+      ? `${failure.service} failed: ${failure.error}`
+      : `Job ${job.id} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+    this.pauseInMemory(reason);
+    this.persisting++;
+    try {
+      if (failure) {
+        // SPEC rules 1-3: the job PAUSED (retried on resume), the campaign PAUSED, the breaker told.
+        log.warn('Service failure: pausing the campaign and reporting to the breaker', { campaignId: this.campaignId, jobId: job.id, service: failure.service });
+        const report = await this.control.reportServiceFailure({ campaignId: this.campaignId, jobId: job.id, reason, failure });
+        if (report.kind === 'paused') this.counts.paused++;
+      } else {
+        // Our own fault (a bug, the database down too long): hold the campaign for an operator, leave the breaker alone.
+        log.error('Job failed unexpectedly: pausing the campaign', { campaignId: this.campaignId, jobId: job.id, reason });
+        this.counts.paused++;
+        await this.control.pauseCampaignForFault({ campaignId: this.campaignId, reason });
+      }
+    } finally {
+      this.persisting--;
+    }
+    this.syncRequested = true;
+  }
+
+  private async cancel(): Promise<void> {
+    // Calls in flight land first (their results are kept), then every unfinished job is CANCELLED.
+    await condition(() => this.inFlight.size === 0);
+    const status = await this.control.cancelCampaign({ campaignId: this.campaignId });
+    // A campaign that completed just before the cancel stays COMPLETED.
+    this.setStatus(status === 'COMPLETED' ? 'COMPLETED' : 'CANCELLED');
+    log.info('Campaign cancelled', { campaignId: this.campaignId, status: this.status });
+  }
+
+  /** A notice or our own decision: dispatch stops now (a start still in flight reads the database when it lands). */
+  private pauseInMemory(reason: string): void {
+    if (this.status === 'STARTING') {
+      this.pauseReason = reason;
+      return;
+    }
+    this.enterPaused(reason);
+  }
+
+  private enterPaused(reason: string): void {
+    if (this.status === 'PAUSED' || this.isFinished()) return;
+    log.info('Campaign paused', { campaignId: this.campaignId, reason });
+    this.pauseReason = reason;
+    this.setStatus('PAUSED');
+  }
+
+  private enqueue(jobs: JobRef[]): void {
+    for (const job of jobs) {
+      // A job reloaded from the database may also come back as a result's next job: queue it once.
+      if (this.queued.has(job.id) || this.inFlight.has(job.id)) continue;
+      this.queued.add(job.id);
+      this.queue.push(job);
+    }
+  }
+
+  private requeue(job: JobRef): void {
+    if (this.queued.has(job.id)) return;
+    this.queued.add(job.id);
+    this.queue.unshift(job);
+  }
+
+  private setStatus(next: CampaignRunStatus): void {
+    if (this.status === next) return;
+    this.status = next;
     upsertSearchAttributes([{ key: CampaignStatusAttribute, value: next }]);
   }
 
-  function pause(reason: string): void {
-    if (status === 'PAUSED' || status === 'COMPLETED' || status === 'CANCELLED') return;
-    pauseReason = reason;
-    resumeRequested = false;
-    setStatus('PAUSED');
+  private isFinished(): boolean {
+    return this.status === 'COMPLETED' || this.status === 'CANCELLED';
   }
 
-  setHandler(campaignProgressQuery, () => ({
-    campaignId,
-    status,
-    pauseReason,
-    inFlight: inFlight.size,
-    queued: queue.length,
-    counts,
-  }));
-
-  async function onPause({ reason, persist }: PauseCampaignRequest): Promise<CampaignRunStatus> {
-    const wasRunning = status === 'RUNNING';
-    pause(reason);
-    // A campaign still STARTING persists its pause once its start has landed (see below).
-    if (persist && wasRunning) await db.markCampaignPaused({ campaignId, reason });
-    return status;
-  }
-  function onResume(): CampaignRunStatus {
-    if (status !== 'PAUSED') return status;
-    // Acknowledged at once: dispatch starts again as soon as the main loop reloads the work list.
-    resumeRequested = true;
-    pauseReason = null;
-    setStatus('RUNNING');
-    return status;
-  }
-  setHandler(pauseCampaignSignal, async (request) => void (await onPause(request)));
-  setHandler(pauseCampaignUpdate, onPause);
-  setHandler(resumeCampaignSignal, () => void onResume());
-  setHandler(resumeCampaignUpdate, onResume);
-  setHandler(cancelCampaignSignal, () => {
-    cancelRequested = true;
-  });
-
-  async function runJob(jobId: string): Promise<void> {
-    inFlight.add(jobId);
-    try {
-      const outcome: JobOutcome = await jobs.runJob({ jobId });
-      if (outcome.kind === 'completed') {
-        counts.completed++;
-        queue.push(...outcome.nextJobIds);
-      } else if (outcome.kind === 'failed') {
-        counts.failed++;
-      } else {
-        // The dispatch gate refused it: the queue or this campaign was paused meanwhile.
-        pause(outcome.reason);
-      }
-    } catch (err) {
-      counts.paused++;
-      const failure = serviceFailureOf(err);
-      if (failure) {
-        // SPEC rules 1-3: the job becomes PAUSED (retried on resume), the campaign pauses, the breaker hears.
-        const reason = `${failure.service} failed: ${failure.error}`;
-        pause(reason);
-        await db.reportServiceFailure({ campaignId, jobId, reason, failure });
-      } else {
-        // Our own fault (a bug, the database down): hold the campaign for an operator, leave the breaker alone.
-        const reason = `Job ${jobId} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
-        pause(reason);
-        await db.markCampaignPaused({ campaignId, reason });
-      }
-    } finally {
-      inFlight.delete(jobId);
-    }
+  private mustLook(): boolean {
+    return this.cancelRequested || this.syncRequested || this.status !== 'RUNNING';
   }
 
-  if (status === 'STARTING' && !cancelRequested) {
-    // The start passes the same gate as every job: if the queue is paused now, the campaign starts PAUSED.
-    const start = await db.startCampaign({ campaignId });
-    // A pause signal may have arrived while the start was in flight.
-    if (start.started && (status as CampaignRunStatus) === 'PAUSED') {
-      await db.markCampaignPaused({ campaignId, reason: pauseReason ?? 'Paused by operator' });
-    } else if (start.started) {
-      queue.push(...start.runnableJobIds);
-      setStatus('RUNNING');
-    } else {
-      pause(start.reason);
-    }
-  } else if (status === 'RUNNING') {
-    queue.push(...(await db.loadRunnableJobs({ campaignId })));
+  private canDispatch(): boolean {
+    return !this.mustLook() && this.queue.length > 0 && this.inFlight.size < MAX_JOBS_IN_FLIGHT && !this.historyFull();
   }
 
-  for (;;) {
-    if (cancelRequested) break;
-    if (status === 'PAUSED' || resumeRequested) {
-      await condition(() => resumeRequested || cancelRequested);
-      if (cancelRequested) break;
-      resumeRequested = false;
-      // The resume cascade already turned PAUSED jobs back to PENDING: the database is the list of work,
-      // less the calls still in flight from before the pause (they finish and keep their result).
-      const runnable = await db.loadRunnableJobs({ campaignId });
-      queue.splice(0, queue.length, ...runnable.filter((jobId) => !inFlight.has(jobId)));
-      continue;
-    }
-    if (queue.length === 0 && inFlight.size === 0) {
-      const done = await db.completeCampaign({ campaignId });
-      if (done.completed) {
-        setStatus('COMPLETED');
-        break;
-      }
-      // Work appeared (e.g. jobs resumed) or the campaign was paused meanwhile: look again.
-      if (status === 'RUNNING') queue.push(...(await db.loadRunnableJobs({ campaignId })));
-      if (queue.length === 0 && status === 'RUNNING') pause(done.reason ?? 'Campaign has unfinished jobs');
-      continue;
-    }
-    if (shouldContinueAsNew(historyLimit) && inFlight.size === 0) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof campaignWorkflow>({ campaignId, historyLimit: input.historyLimit, carried: { status, pauseReason, counts } });
-    }
-    await condition(
-      () =>
-        cancelRequested ||
-        status !== 'RUNNING' ||
-        (queue.length > 0 && inFlight.size < MAX_JOBS_IN_FLIGHT && !shouldContinueAsNew(historyLimit)) ||
-        inFlight.size === 0,
-    );
-    while (status === 'RUNNING' && !cancelRequested && queue.length > 0 && inFlight.size < MAX_JOBS_IN_FLIGHT) {
-      if (shouldContinueAsNew(historyLimit)) break;
-      void runJob(queue.shift()!);
-    }
+  private historyFull(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   }
-
-  // Cancelled: let jobs in flight land, then mark every unfinished job CANCELLED.
-  if (cancelRequested && status !== 'COMPLETED') {
-    await condition(() => inFlight.size === 0);
-    await db.cancelCampaign({ campaignId });
-    setStatus('CANCELLED');
-  }
-  await condition(allHandlersFinished);
-  return status;
-}
-
-function shouldContinueAsNew(historyLimit: number): boolean {
-  const info = workflowInfo();
-  return info.continueAsNewSuggested || info.historyLength > historyLimit;
 }
 
 /** A job's final service failure (its own retries exhausted, or not retryable), else undefined. */

@@ -9,10 +9,36 @@ export const BREAKER_WORKFLOW_ID = 'circuit-breaker';
 
 export const campaignWorkflowId = (campaignId: string): string => `campaign-${campaignId}`;
 
-/** Bookkeeping and breaker effects run on their own queue, never behind third-party calls. */
-export const controlTaskQueue = (taskQueue: string): string => `${taskQueue}-control`;
+/** The five third-party services, in pipeline order: the one list every part of the product uses. */
+export const SERVICES = ['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly'] as const;
+export type ServiceKey = (typeof SERVICES)[number];
 
-export type ServiceKey = 'apollo' | 'millionverifier' | 'perplexity' | 'openai' | 'instantly';
+/**
+ * Task queues, derived from the product's base queue (TASK_QUEUE): workflows run on the base queue; each
+ * service's jobs on a queue of their own (so each can have its own rate limit and concurrency cap); campaign
+ * bookkeeping on the control queue; the breaker's effects on a queue of their own, so closing the gate never
+ * waits behind bookkeeping or third-party calls.
+ */
+export const controlTaskQueue = (taskQueue: string): string => `${taskQueue}-control`;
+export const breakerTaskQueue = (taskQueue: string): string => `${taskQueue}-breaker`;
+export const jobTaskQueue = (taskQueue: string, service: ServiceKey): string => `${taskQueue}-jobs-${service}`;
+
+export type JobType = 'FETCH_LEADS' | 'VERIFY_EMAIL' | 'ENRICH_LEAD' | 'WRITE_COPY' | 'PUSH_TO_INSTANTLY';
+
+/** Which service each job type calls. */
+export const JOB_SERVICE: Record<JobType, ServiceKey> = {
+  FETCH_LEADS: 'apollo',
+  VERIFY_EMAIL: 'millionverifier',
+  ENRICH_LEAD: 'perplexity',
+  WRITE_COPY: 'openai',
+  PUSH_TO_INSTANTLY: 'instantly',
+};
+
+/** A job the campaign workflow may dispatch. */
+export interface JobRef {
+  id: string;
+  type: JobType;
+}
 
 // ---- breaker ----------------------------------------------------------------------------------
 
@@ -59,15 +85,38 @@ export interface BreakerSnapshot {
   absorbed_failures: number;
   /** How many resets so far; a failure from an older generation is stale news. */
   generation: number;
+  /** The number of the last transition (see BreakerTransition); the database applies each once, in order. */
+  transition_seq: number;
 }
 
 export interface BreakerInput {
   failureThreshold?: number;
   /** History length at which the breaker continues as new (tests lower it). */
   historyLimit?: number;
-  /** Carried across continue-as-new. */
+  /** Carried across continue-as-new. A run started without it rebuilds itself from the database. */
   snapshot?: BreakerSnapshot;
 }
+
+/** What the breaker's projection in the database holds (system_state): a fresh run starts from it. */
+export interface StoredBreakerState {
+  state: BreakerStateName;
+  queue: QueueStateName;
+  opened_at: string | null;
+  closed_at: string | null;
+  metadata: BreakerMetadata | null;
+  generation: number;
+  transition_seq: number;
+}
+
+/**
+ * A transition the breaker decided, numbered (`seq`): its effect writes the database once, in order, and
+ * audits it once, however often it runs.
+ */
+export type BreakerTransition =
+  | { seq: number; kind: 'opened'; at: string; metadata: BreakerMetadata }
+  | { seq: number; kind: 'reset'; at: string; service: ServiceKey; actor: string; wasOpen: boolean; previous: BreakerMetadata | null; generation: number }
+  | { seq: number; kind: 'resumed'; at: string; actor: string }
+  | { seq: number; kind: 'failure_recorded'; at: string; failure: ServiceFailure; count: number; threshold: number };
 
 export interface ForceOpenRequest {
   service: ServiceKey;
@@ -114,7 +163,7 @@ export interface CampaignInput {
   campaignId: string;
   /** History length at which the campaign continues as new (tests lower it). */
   historyLimit?: number;
-  /** Carried across continue-as-new. */
+  /** Carried across continue-as-new (the new run converges to the database before it dispatches). */
   carried?: { status: CampaignRunStatus; pauseReason: string | null; counts: CampaignCounts };
 }
 
@@ -126,8 +175,6 @@ export interface CampaignCounts {
 
 export interface PauseCampaignRequest {
   reason: string;
-  /** false when the sender already wrote PAUSED to the database (the breaker's set-based cascade). */
-  persist: boolean;
 }
 
 export interface CampaignProgress {
@@ -140,9 +187,10 @@ export interface CampaignProgress {
 }
 
 /**
- * Pause and resume come as updates for the breaker's fan-out (acknowledged, and cheap for the server:
- * one write per campaign) and as signals where durability matters more than an answer (the fallback
- * when a workflow cannot answer in time, and operator requests). Both run the same handler.
+ * Pause and resume are notices: the sender has already written the new status to the database, the workflow
+ * stops dispatching at once on a pause and then re-reads its campaign's state (the source of truth) either way.
+ * They come as updates from the breaker's fan-out (the answer is the acknowledgement) and as signals where
+ * durability matters more than an answer (the fan-out's fallback, operator requests). Both run one handler.
  */
 export const pauseCampaignSignal = defineSignal<[PauseCampaignRequest]>('pauseCampaign');
 export const resumeCampaignSignal = defineSignal('resumeCampaign');
@@ -153,13 +201,32 @@ export const campaignProgressQuery = defineQuery<CampaignProgress>('progress');
 
 // ---- jobs (activity results) ------------------------------------------------------------------
 
+export interface RunJobInput {
+  jobId: string;
+  campaignId: string;
+  /** Unique per dispatch (Temporal's retries of one dispatch share it): a job runs for one dispatch only. */
+  dispatchId: string;
+}
+
 export type JobOutcome =
   /** Done; these jobs are next in the lead's pipeline. */
-  | { kind: 'completed'; nextJobIds: string[] }
+  | { kind: 'completed'; nextJobs: JobRef[] }
   /** The job's own data was refused: FAILED, the campaign goes on. */
   | { kind: 'failed'; error: string }
-  /** Not dispatched: the queue or campaign was paused when the job tried to start. */
-  | { kind: 'not_dispatched'; reason: string };
+  /** Not dispatched: the gate (queue paused) or the campaign (not RUNNING) refused it. */
+  | { kind: 'not_dispatched'; reason: string }
+  /** Finished or owned by another dispatch: nothing to do, nothing to count. */
+  | { kind: 'duplicate' };
+
+/** What the campaign workflow adopts from the database (see src/store/campaigns.ts syncCampaign). */
+export interface CampaignSync {
+  status: 'CREATED' | 'RUNNING' | 'PAUSED' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'MISSING';
+  reason: string | null;
+  runnable: JobRef[];
+}
+
+/** How the database took a job's final service failure. */
+export type FailureReport = { kind: 'requeued' } | { kind: 'paused' };
 
 /** The ApplicationFailure type an activity throws for a service failure (trips the breaker). */
 export const SERVICE_FAILURE = 'ServiceFailure';

@@ -1,4 +1,12 @@
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  type Client,
+  QueryRejectedError,
+  WorkflowClient,
+  type WorkflowHandle,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   BREAKER_STILL_OPEN,
@@ -20,22 +28,36 @@ export class BreakerStillOpenError extends Error {
   override name = 'BreakerStillOpenError';
 }
 
+// A run that just started rebuilds its state from the database before it answers a query.
+const REBUILD_RETRIES = 50;
+const REBUILD_RETRY_MS = 100;
+
 /**
  * Talks to the singleton breaker workflow: every operator action goes through it as an update, so the
- * workflow alone decides (and audits) every transition.
+ * workflow alone decides (and audits) every transition. If the run it knew has closed (terminated from the
+ * Web UI, say), the next call starts a new run, which rebuilds itself from the database: the API recovers by
+ * itself and an OPEN breaker stays OPEN.
  */
 export class BreakerClient {
   private ensured?: Promise<void>;
+  // Queries refused by a closed run, so a terminated breaker is noticed instead of answering from its last state.
+  private readonly workflows: WorkflowClient;
 
   constructor(
     private readonly client: Client,
     private readonly taskQueue: string,
     private readonly failureThreshold: number,
-  ) {}
+  ) {
+    this.workflows = new WorkflowClient({
+      connection: client.connection,
+      namespace: client.options.namespace,
+      queryRejectCondition: 'NOT_OPEN',
+    });
+  }
 
   /** Starts the breaker if it is not running yet; a second start of the fixed id is a no-op. */
   ensureRunning(): Promise<void> {
-    this.ensured ??= this.client.workflow
+    this.ensured ??= this.workflows
       .start<typeof breakerWorkflow>('breakerWorkflow', {
         workflowId: BREAKER_WORKFLOW_ID,
         taskQueue: this.taskQueue,
@@ -52,26 +74,30 @@ export class BreakerClient {
     return this.ensured;
   }
 
-  private async handle() {
-    await this.ensureRunning();
-    return this.client.workflow.getHandle<typeof breakerWorkflow>(BREAKER_WORKFLOW_ID);
-  }
-
   async state(): Promise<BreakerSnapshot> {
-    return (await this.handle()).query(breakerStateQuery);
+    return this.call(async (handle) => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await handle.query(breakerStateQuery);
+        } catch (error) {
+          if (!isStillRebuilding(error) || attempt >= REBUILD_RETRIES) throw error;
+          await new Promise((resolve) => setTimeout(resolve, REBUILD_RETRY_MS));
+        }
+      }
+    });
   }
 
   async forceOpen(request: ForceOpenRequest): Promise<BreakerSnapshot> {
-    return (await this.handle()).executeUpdate(forceOpenUpdate, { args: [request] });
+    return this.call((handle) => handle.executeUpdate(forceOpenUpdate, { args: [request] }));
   }
 
   async reset(request: ResetRequest): Promise<BreakerSnapshot> {
-    return (await this.handle()).executeUpdate(resetUpdate, { args: [request] });
+    return this.call((handle) => handle.executeUpdate(resetUpdate, { args: [request] }));
   }
 
   async resumeQueue(request: ResumeQueueRequest): Promise<ResumeQueueResult> {
     try {
-      return await (await this.handle()).executeUpdate(resumeQueueUpdate, { args: [request] });
+      return await this.call((handle) => handle.executeUpdate(resumeQueueUpdate, { args: [request] }));
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === BREAKER_STILL_OPEN) {
         throw new BreakerStillOpenError(error.cause.message);
@@ -79,4 +105,25 @@ export class BreakerClient {
       throw error;
     }
   }
+
+  /** Runs `fn` against the breaker; once more against a new run if the one it reached has closed. */
+  private async call<T>(fn: (handle: WorkflowHandle<typeof breakerWorkflow>) => Promise<T>): Promise<T> {
+    await this.ensureRunning();
+    try {
+      return await fn(this.workflows.getHandle<typeof breakerWorkflow>(BREAKER_WORKFLOW_ID));
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError || error instanceof QueryRejectedError)) throw error;
+      this.ensured = undefined;
+      await this.ensureRunning();
+      return fn(this.workflows.getHandle<typeof breakerWorkflow>(BREAKER_WORKFLOW_ID));
+    }
+  }
+}
+
+function isStillRebuilding(error: unknown): boolean {
+  // The query handler exists from the first activation; it fails only while the state is being rebuilt.
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    if (/still rebuilding/.test(cause.message)) return true;
+  }
+  return false;
 }

@@ -1,5 +1,6 @@
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { jobActivities } from '../../activities/jobs';
+import { randomUUID } from 'node:crypto';
 import type { JobOutcome } from '../../workflows/definitions';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
@@ -44,19 +45,21 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
     const { providers, runJob, lead, job } = await verifyJobOfRunningCampaign(db);
 
     providers.hold('millionverifier');
-    const abandoned = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    // Temporal's retry of a dispatch carries the same input, so the same dispatch id.
+    const dispatch = { jobId: job.id, campaignId: lead.campaignId, dispatchId: randomUUID() };
+    const abandoned = new MockActivityEnvironment().run(runJob, dispatch);
     await until(() => providers.waiting.millionverifier === 1, 'the first attempt in flight', quickly);
-    const retry = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    const retry = new MockActivityEnvironment().run(runJob, dispatch);
     await until(() => providers.waiting.millionverifier === 2, 'the retry in flight', quickly);
     expect(await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'PROCESSING', attempts: 2 });
 
     providers.release('millionverifier');
     const [first, second] = (await Promise.all([abandoned, retry])) as [JobOutcome, JobOutcome];
-    expect(first).toEqual({ kind: 'completed', nextJobIds: [] });
+    expect(first).toEqual({ kind: 'completed', nextJobs: [] });
 
     const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id }, orderBy: { createdAt: 'asc' } });
     expect(jobs.map((j) => [j.type, j.status])).toEqual([['VERIFY_EMAIL', 'COMPLETED'], ['ENRICH_LEAD', 'PENDING']]);
-    expect(second).toEqual({ kind: 'completed', nextJobIds: [jobs[1]!.id] });
+    expect(second).toEqual({ kind: 'completed', nextJobs: [{ id: jobs[1]!.id, type: 'ENRICH_LEAD' }] });
     expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
   });
 
@@ -64,7 +67,7 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
     const { providers, runJob, campaign, lead, job } = await verifyJobOfRunningCampaign(db);
 
     providers.hold('millionverifier');
-    const inFlight = new MockActivityEnvironment().run(runJob, { jobId: job.id });
+    const inFlight = new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
     await until(() => providers.waiting.millionverifier === 1, 'the attempt in flight', quickly);
     await db.prisma.$transaction([
       db.prisma.campaign.update({ where: { id: campaign.id }, data: { status: 'PAUSED' } }),
@@ -73,9 +76,30 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
     providers.release('millionverifier');
 
     // The result is kept; the next job waits PAUSED with its campaign (SPEC rule 3).
-    expect((await inFlight) as JobOutcome).toEqual({ kind: 'completed', nextJobIds: [] });
+    expect((await inFlight) as JobOutcome).toEqual({ kind: 'completed', nextJobs: [] });
     const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id }, orderBy: { createdAt: 'asc' } });
     expect(jobs.map((j) => [j.type, j.status])).toEqual([['VERIFY_EMAIL', 'COMPLETED'], ['ENRICH_LEAD', 'PAUSED']]);
     expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
+  });
+
+  // A resume reloads the work list while a result in flight also queues its next jobs: the same job may be
+  // dispatched twice. Only one dispatch may own it, so the paid call is made once.
+  it('runs a job for one dispatch only: a second dispatch of it makes no call and counts nothing', async () => {
+    const { providers, runJob, campaign, lead, job } = await verifyJobOfRunningCampaign(db);
+
+    providers.hold('millionverifier');
+    const first = new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
+    await until(() => providers.waiting.millionverifier === 1, 'the first dispatch in flight', quickly);
+    const second = (await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() })) as JobOutcome;
+    expect(second).toEqual({ kind: 'duplicate' });
+    expect(providers.waiting.millionverifier).toBe(1);
+
+    providers.release('millionverifier');
+    expect(((await first) as JobOutcome).kind).toBe('completed');
+    const again = (await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() })) as JobOutcome;
+    expect(again).toEqual({ kind: 'duplicate' });
+    expect(providers.calls.millionverifier).toBe(1);
+    const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id } });
+    expect(jobs.map((j) => j.type).sort()).toEqual(['ENRICH_LEAD', 'VERIFY_EMAIL']);
   });
 });

@@ -7,6 +7,7 @@ import {
   pauseCampaignSignal,
 } from '../../../workflows/definitions';
 import type { campaignWorkflow } from '../../../workflows/campaign';
+import { pauseOneCampaign } from '../../store/campaigns';
 import type { ApiDeps } from '../deps';
 import { unavailableDependency } from '../http/dependency-errors';
 import { conflict } from '../http/http-error';
@@ -32,11 +33,15 @@ export async function startCampaign({ temporal, breaker, taskQueue }: ApiDeps, c
   return campaignWorkflowId(campaignId);
 }
 
-/** Operator pause of one campaign: the workflow stops dispatching and persists PAUSED itself. */
-export async function requestPause({ temporal }: ApiDeps, campaignId: string, reason: string): Promise<void> {
+/**
+ * Operator pause of one campaign: written to the database first (no job of it can be claimed from then on),
+ * then the workflow is told; if that notice is lost, its next refused claim brings it to the same state.
+ */
+export async function requestPause({ temporal, prisma }: ApiDeps, campaignId: string, reason: string): Promise<void> {
+  await pauseOneCampaign(prisma, campaignId, reason);
   try {
     await withTemporalDeadline(temporal, READ_DEADLINE_MS, () =>
-      temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(pauseCampaignSignal, { reason, persist: true }),
+      temporal.workflow.getHandle(campaignWorkflowId(campaignId)).signal(pauseCampaignSignal, { reason }),
     );
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) throw conflict(`Campaign ${campaignId} has no running workflow to pause`);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { findUnstorableText } from '../../util/storable-text';
 import { badRequest } from './http-error';
 
 export type InputLocation = 'params' | 'query' | 'body';
@@ -9,8 +10,13 @@ export type InputLocation = 'params' | 'query' | 'body';
  */
 export const STANDALONE = { standalone: true } as const;
 
-/** Parses request input at the edge; any mismatch is a 400 naming every offending field. */
+/** Parses request input at the edge; any mismatch (or unstorable text) is a 400 naming the offending field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: InputLocation): z.output<S> {
+  // Text PostgreSQL cannot store would fail (or wedge) whatever it reaches later: refuse it here, by field.
+  const unstorable = findUnstorableText(value);
+  if (unstorable) {
+    throw badRequest(`${[where, ...unstorable].join('.')}: contains a character that cannot be stored (NUL or an unpaired UTF-16 surrogate)`);
+  }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const detail = result.error.issues

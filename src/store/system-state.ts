@@ -1,0 +1,71 @@
+import type { Prisma } from '../generated/prisma/client';
+import type { Db, Tx } from './tx';
+
+/** The breaker's projection in the database (one row): the dispatch gate every claim passes. */
+export interface SystemStateRow {
+  breaker_state: 'OPEN' | 'CLOSED';
+  queue_state: 'ACTIVE' | 'PAUSED';
+  opened_at: Date | null;
+  closed_at: Date | null;
+  metadata: Prisma.JsonValue | null;
+  generation: number;
+  transition_seq: number;
+  updated_at: Date;
+}
+
+export async function readSystemState(db: Db | Tx): Promise<SystemStateRow> {
+  const [row] = await db.$queryRaw<SystemStateRow[]>`
+    SELECT breaker_state, queue_state, opened_at, closed_at, metadata, generation, transition_seq, updated_at
+    FROM system_state WHERE id = 1`;
+  return row ?? { breaker_state: 'CLOSED', queue_state: 'ACTIVE', opened_at: null, closed_at: null, metadata: null, generation: 0, transition_seq: 0, updated_at: new Date(0) };
+}
+
+/**
+ * First in the lock order: a shared lock on the gate, so a transition (which takes it exclusively) waits for
+ * this transaction and this transaction sees the transition's result, never something in between.
+ */
+export async function lockGateShared(tx: Tx): Promise<Pick<SystemStateRow, 'queue_state' | 'generation' | 'metadata'>> {
+  const [row] = await tx.$queryRaw<Pick<SystemStateRow, 'queue_state' | 'generation' | 'metadata'>[]>`
+    SELECT queue_state, generation, metadata FROM system_state WHERE id = 1 FOR SHARE`;
+  return row ?? { queue_state: 'ACTIVE', generation: 0, metadata: null };
+}
+
+/** Closes the gate: from its commit on, no job can be claimed. Applies transition `seq` once, never over a newer one. */
+export async function closeGate(
+  tx: Tx,
+  { seq, openedAt, metadata }: { seq: number; openedAt: Date; metadata: Prisma.InputJsonValue | null },
+): Promise<boolean> {
+  const count = await tx.$executeRaw`
+    UPDATE system_state
+    SET breaker_state = 'OPEN', queue_state = 'PAUSED', opened_at = ${openedAt},
+        metadata = ${metadata === null ? null : JSON.stringify(metadata)}::jsonb, transition_seq = ${seq}, updated_at = now()
+    WHERE id = 1 AND transition_seq < ${seq}`;
+  return count === 1;
+}
+
+export async function closeBreaker(
+  tx: Tx,
+  { seq, closedAt, wasOpen, generation }: { seq: number; closedAt: Date; wasOpen: boolean; generation: number },
+): Promise<boolean> {
+  const count = await tx.$executeRaw`
+    UPDATE system_state
+    SET breaker_state = 'CLOSED', metadata = NULL, generation = ${generation}, transition_seq = ${seq}, updated_at = now(),
+        closed_at = CASE WHEN ${wasOpen} THEN ${closedAt} ELSE closed_at END
+    WHERE id = 1 AND transition_seq < ${seq}`;
+  return count === 1;
+}
+
+/** Opens the gate again (resume-queue). Only while the breaker is CLOSED: a resume never overtakes a trip. */
+export async function openGate(tx: Tx, { seq }: { seq: number }): Promise<boolean> {
+  const count = await tx.$executeRaw`
+    UPDATE system_state SET queue_state = 'ACTIVE', transition_seq = ${seq}, updated_at = now()
+    WHERE id = 1 AND transition_seq < ${seq} AND breaker_state = 'CLOSED'`;
+  return count === 1;
+}
+
+/** A transition that only audits (a failure below the threshold) still takes its number. */
+export async function takeTransition(tx: Tx, { seq }: { seq: number }): Promise<boolean> {
+  const count = await tx.$executeRaw`
+    UPDATE system_state SET transition_seq = ${seq}, updated_at = now() WHERE id = 1 AND transition_seq < ${seq}`;
+  return count === 1;
+}
