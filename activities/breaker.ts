@@ -42,7 +42,8 @@ export interface TransitionWritten {
 const eventKey = (seq: number, type: string): string => `transition-${seq}-${type}`;
 
 /** The effects of the breaker's transitions: database projection and audit, cascade, and campaign fan-out. */
-export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
+export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
+  const prisma = breakerPrisma ?? jobsPrisma;
   async function opened(t: Extract<BreakerTransition, { kind: 'opened' }>): Promise<TransitionWritten> {
     const metadata = storableMetadata(t.metadata);
     const cause = queuePausedReason(metadata);

@@ -6,6 +6,8 @@ import type { LeadProviders } from '../src/providers/types';
 /** What activities need from the process that hosts them (the worker). */
 export interface ActivityDeps {
   prisma: PrismaClient;
+  /** The breaker's own connections (see Database.breakerPrisma); `prisma` when not given. */
+  breakerPrisma?: PrismaClient;
   providers: LeadProviders;
   /** Signals campaigns (fan-out) and the breaker (failure reports). */
   temporal: Client;

@@ -144,7 +144,7 @@ async function main(): Promise<void> {
     connection: temporal.nativeConnection,
     taskQueue: TASK_QUEUE,
     maxConcurrentJobs: 500,
-    deps: { prisma: db.prisma, providers, temporal: temporal.client, logger, taskQueue: TASK_QUEUE, failureThreshold: 1, fanOutConcurrency: CONCURRENCY },
+    deps: { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal: temporal.client, logger, taskQueue: TASK_QUEUE, failureThreshold: 1, fanOutConcurrency: CONCURRENCY },
   });
   const running = workers.run();
   const breaker = new BreakerClient(temporal.client, TASK_QUEUE, 1);

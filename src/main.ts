@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     const { providers, simulator, simulated } = await openProviders(config, logger);
     if (simulator) stops.push(() => simulator.close());
 
-    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, providers, temporal, logger });
+    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

@@ -106,7 +106,7 @@ export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
 /** The product's workers (jobs + control queue) as configured, for `npm start` and `npm run worker`. */
 export function createConfiguredWorkers(
   config: AppConfig,
-  { prisma, providers, temporal, logger }: { prisma: PrismaClient; providers: LeadProviders; temporal: TemporalHandles; logger: Logger },
+  { prisma, breakerPrisma, providers, temporal, logger }: { prisma: PrismaClient; breakerPrisma?: PrismaClient; providers: LeadProviders; temporal: TemporalHandles; logger: Logger },
 ): Promise<Workers> {
   return createWorkers({
     connection: temporal.nativeConnection,
@@ -114,6 +114,7 @@ export function createConfiguredWorkers(
     taskQueue: config.TASK_QUEUE,
     deps: {
       prisma,
+      breakerPrisma,
       providers,
       temporal: temporal.client,
       logger,

@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const { providers, simulator } = await openProviders(config, logger);
-  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, providers, temporal, logger });
+  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
   const stop = () => workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

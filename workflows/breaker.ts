@@ -182,7 +182,7 @@ class Breaker {
     });
   }
 
-  /** OPEN at once (queries see it); resolves once the gate is closed in the database. */
+  /** OPEN at once (queries see it); resolves once the database shows the queue, campaigns and jobs PAUSED. */
   private open(metadata: BreakerMetadata): Promise<unknown> {
     const state = this.ready();
     const at = new Date().toISOString();
@@ -205,12 +205,14 @@ class Breaker {
     try {
       const written = await this.writes.applyTransition(transition);
       if (transition.kind === 'opened') {
-        done(undefined);
+        // The gate is closed. An operator's pause-service is answered once the database shows everything
+        // PAUSED; the transition loop does not wait for that.
         const reason = written.cause ?? 'circuit breaker opened';
         this.followUp(async () => {
           await this.propagation.pauseCascade({ seq: transition.seq, reason });
+          done(undefined);
           await this.propagation.fanOut({ target: 'PAUSED', reason });
-        });
+        }, failed);
       } else if (transition.kind === 'resumed') {
         this.followUp(async () => {
           const eligible = written.campaignsResumed ?? 0;

@@ -17,6 +17,11 @@ export interface DatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
+  /**
+   * Connections of their own for the breaker's transitions: closing the gate must never queue for a connection
+   * behind hundreds of job transactions. (PGlite is one connection: the same client.)
+   */
+  breakerPrisma: PrismaClient;
   kind: 'postgresql' | 'pglite';
   migration: MigrationResult;
   close(): Promise<void>;
@@ -40,7 +45,16 @@ async function openPostgres(url: string): Promise<Database> {
     await migrationAdapter.dispose();
   }
   const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-  return { prisma, kind: 'postgresql', migration, close: () => prisma.$disconnect() };
+  const breakerPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 3 }) });
+  return {
+    prisma,
+    breakerPrisma,
+    kind: 'postgresql',
+    migration,
+    close: async () => {
+      await Promise.all([prisma.$disconnect(), breakerPrisma.$disconnect()]);
+    },
+  };
 }
 
 async function openPglite(dir: string): Promise<Database> {
@@ -56,6 +70,7 @@ export async function openPgliteInstance(pglite: PGlite): Promise<Database> {
   const prisma = new PrismaClient({ adapter: factory });
   return {
     prisma,
+    breakerPrisma: prisma,
     kind: 'pglite',
     migration,
     close: async () => {

@@ -4,7 +4,7 @@ import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
 import { lockGateShared } from './system-state';
-import type { Db, Tx } from './tx';
+import { JOB_TX, type Db, type Tx } from './tx';
 
 export interface ClaimedJob {
   id: string;
@@ -43,7 +43,7 @@ export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispat
         AND (status = 'PENDING' OR (status = 'PROCESSING' AND dispatch_id = ${dispatchId}::uuid))
       RETURNING id, type, campaign_id, lead_id, attempts`;
     return job && { ...job, breaker_generation: gate.generation };
-  });
+  }, JOB_TX);
 }
 
 export type Unclaimed =
@@ -107,7 +107,7 @@ export async function completeJob(
       select: { id: true, type: true },
     });
     return { settled, nextJobs: campaignRunning ? created : [] };
-  });
+  }, JOB_TX);
 }
 
 /** The job's own data was refused: FAILED, and its lead with it. */
@@ -116,7 +116,7 @@ export async function failJob(db: Db, job: ClaimedJob, error: string): Promise<b
     const { settled } = await settle(tx, job, { status: 'FAILED', error });
     if (settled && job.lead_id) await tx.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } });
     return settled;
-  });
+  }, JOB_TX);
 }
 
 /** The last service error an attempt saw, for the operator (one row, one statement). */

@@ -247,4 +247,36 @@ describe.each(DATABASE_KINDS)('input validation and auth (%s)', (kind) => {
       expect(res.headers['cache-control']).toBe('no-store');
     });
   });
+
+  // PostgreSQL cannot store NUL, nor an unpaired surrogate: such text must never get past the edge, where it
+  // would fail (or, inside a breaker effect, wedge) whatever tried to write it.
+  describe('text the database cannot store', () => {
+    const unstorable = /contains a character that cannot be stored/;
+
+    it('refuses a NUL in a pause reason with a 400 and leaves the breaker as it was', async () => {
+      const res = await t.post('/api/v1/queue-management/pause-service', { service: 'apollo', reason: 'nul \u0000 here' });
+      expectErrorEnvelope(res, 400, /^body\.reason: contains a character that cannot be stored/);
+      expect(await breakerState()).toBe('CLOSED');
+      expect(await prisma().breakerEvent.count({ where: { type: 'BREAKER_OPENED' } })).toBe(0);
+    });
+
+    it('refuses a NUL in a campaign name and a lone surrogate in a search term, creating nothing', async () => {
+      const before = await prisma().campaign.count();
+      expectErrorEnvelope(await t.post('/api/v1/campaigns', campaignBody({ name: 'bad \u0000 name' })), 400, /^body\.name: /);
+      const criteria = { titles: ['CTO', 'half \ud800 pair'] };
+      const res = await t.post('/api/v1/campaigns', campaignBody({ search_criteria: criteria }));
+      expectErrorEnvelope(res, 400, unstorable);
+      expect(res.body.detail).toMatch(/^body\.search_criteria\.titles\.1: /);
+      expect(await prisma().campaign.count()).toBe(before);
+    });
+
+    it('refuses unstorable text in a query string too', async () => {
+      expectErrorEnvelope(await t.get('/api/v1/campaigns?status=RUNNING%00'), 400, unstorable);
+    });
+
+    it('still takes text with well-formed surrogate pairs (emoji)', async () => {
+      const res = await t.post('/api/v1/campaigns', campaignBody({ name: 'Launch \ud83d\ude80 week' })).expect(201);
+      expect((await prisma().campaign.findUniqueOrThrow({ where: { id: res.body.data.id } })).name).toBe('Launch 🚀 week');
+    });
+  });
 });

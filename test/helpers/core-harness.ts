@@ -90,7 +90,7 @@ export async function createHarness(
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        deps: { prisma: db.prisma, providers, temporal: env.client, logger, taskQueue, failureThreshold, fanOutConcurrency: 32 },
+        deps: { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal: env.client, logger, taskQueue, failureThreshold, fanOutConcurrency: 32 },
       });
       running = worker.run();
     },

@@ -18,14 +18,15 @@ import {
 export class ScriptedProviders implements LeadProviders {
   readonly calls = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
   readonly pushes: { instantlyCampaignId: string; leadId: string; email: string }[] = [];
-  private readonly down = new Map<ServiceName, ServiceFailureKind>();
+  private readonly down = new Map<ServiceName, { kind: ServiceFailureKind; message?: string }>();
   private readonly held = new Map<ServiceName, { promise: Promise<void>; release: () => void }>();
   readonly refusedEmails = new Set<string>();
   /** Callers currently held in flight, per service. */
   readonly waiting = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
 
-  fail(service: ServiceName, kind: ServiceFailureKind = 'server_error'): void {
-    this.down.set(service, kind);
+  /** Every call to `service` fails with `kind` (and the provider's own `message`, if given) until `recover`. */
+  fail(service: ServiceName, kind: ServiceFailureKind = 'server_error', message?: string): void {
+    this.down.set(service, { kind, message });
   }
 
   recover(service: ServiceName): void {
@@ -52,8 +53,11 @@ export class ScriptedProviders implements LeadProviders {
       await gate.promise;
       this.waiting[service]--;
     }
-    const kind = this.down.get(service);
-    if (kind) throw new ServiceError(service, kind, `${service} unavailable (${kind})`, kind === 'server_error' ? 503 : undefined);
+    const down = this.down.get(service);
+    if (down) {
+      const { kind, message } = down;
+      throw new ServiceError(service, kind, message ?? `${service} unavailable (${kind})`, kind === 'server_error' ? 503 : undefined);
+    }
   }
 
   async searchPeople(criteria: SearchCriteria, page: number, perPage: number) {

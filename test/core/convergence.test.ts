@@ -1,0 +1,83 @@
+/**
+ * The database is the source of truth and everything converges to it: a breaker run that was terminated is
+ * replaced by one rebuilt from the database, a provider's unstorable text cannot wedge the breaker, and a resume
+ * notice that reaches a campaign while it is still starting is not lost.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { BreakerStillOpenError } from '../../src/breaker/client';
+import { BREAKER_WORKFLOW_ID, campaignWorkflowId } from '../../workflows/definitions';
+import { createHarness, eventually, type Harness } from '../helpers/core-harness';
+import { DATABASE_KINDS } from '../helpers/db';
+import { startTimeSkippingEnv } from '../helpers/temporal';
+
+let env: TestWorkflowEnvironment;
+let h: Harness;
+
+beforeAll(async () => {
+  env = await startTimeSkippingEnv();
+});
+afterAll(async () => {
+  await env?.teardown();
+});
+afterEach(async () => {
+  await env.client.workflow.getHandle(BREAKER_WORKFLOW_ID).terminate('test finished').catch(() => undefined);
+  await h?.close();
+});
+
+const result = (id: string) => env.client.workflow.getHandle(campaignWorkflowId(id)).result();
+
+describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
+  it('a terminated breaker is replaced by a run rebuilt from the database: OPEN stays OPEN, both steps still needed', async () => {
+    h = await createHarness(env, { kind });
+    h.providers.hold('apollo');
+    const ids = await h.launch(2, 2);
+    await h.breaker.forceOpen({ service: 'apollo', reason: 'drill', actor: 'operator' });
+    h.providers.release('apollo');
+
+    // An operator's click in the Web UI, or `temporal workflow terminate`.
+    await env.client.workflow.getHandle(BREAKER_WORKFLOW_ID).terminate('clicked in the Web UI');
+    const rebuilt = await h.breaker.state();
+    expect(rebuilt).toMatchObject({ state: 'OPEN', queue: { status: 'PAUSED' }, metadata: { service: 'apollo', reason: 'drill' } });
+    await expect(h.breaker.resumeQueue({ actor: 'operator' })).rejects.toThrow(BreakerStillOpenError);
+
+    await env.client.workflow.getHandle(BREAKER_WORKFLOW_ID).terminate('again, mid-recovery');
+    expect((await h.breaker.reset({ service: 'apollo', actor: 'operator' })).state).toBe('CLOSED');
+    expect((await h.breaker.state()).queue.status).toBe('PAUSED'); // reset resumed nothing
+    const resumed = await h.breaker.resumeQueue({ actor: 'operator' });
+    expect(resumed.campaigns_resumed).toBe(2);
+    for (const id of ids) expect(await result(id)).toBe('COMPLETED');
+
+    const types = (await h.db.prisma.breakerEvent.findMany({ orderBy: { id: 'asc' } })).map((e) => e.type);
+    expect(types).toEqual(['BREAKER_OPENED', 'QUEUE_PAUSED', 'BREAKER_RESET', 'QUEUE_RESUMED']);
+  });
+
+  it("a provider's error text with a NUL opens the breaker and is stored made safe; recovery works", async () => {
+    h = await createHarness(env, { kind });
+    h.providers.fail('openai', 'server_error', 'upstream said \u0000 and \ud800');
+    const ids = await h.launch(1, 1);
+    await eventually(env, async () => (await h.db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } })).breakerState === 'OPEN', { what: 'breaker OPEN in the database' });
+    await eventually(env, async () => (await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_PAUSED' } })) === 1, { what: 'cascade done' });
+    const opened = await h.db.prisma.breakerEvent.findFirstOrThrow({ where: { type: 'BREAKER_OPENED' } });
+    expect(opened.reason).toBe('upstream said \uFFFD and \uFFFD');
+    const job = await h.db.prisma.job.findFirstOrThrow({ where: { campaignId: ids[0]!, type: 'WRITE_COPY' } });
+    expect(job.status).toBe('PAUSED');
+    expect(job.error).toContain('\uFFFD');
+
+    h.providers.recover('openai');
+    await h.breaker.reset({ service: 'openai', actor: 'operator' });
+    await h.breaker.resumeQueue({ actor: 'operator' });
+    expect(await result(ids[0]!)).toBe('COMPLETED');
+  });
+
+  it('a resume that reaches a campaign while it is still starting is not lost', async () => {
+    h = await createHarness(env, { kind });
+    await h.breaker.forceOpen({ service: 'apollo', reason: 'before the start', actor: 'operator' });
+    const [id] = await h.launch(1, 1);
+    await h.breaker.reset({ service: 'apollo', actor: 'operator' });
+    // The campaign's start reads the queue PAUSED; the resume lands around the time that start is adopted.
+    await h.breaker.resumeQueue({ actor: 'operator' });
+    expect(await result(id!)).toBe('COMPLETED');
+    const campaign = await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! } });
+    expect(campaign).toMatchObject({ status: 'COMPLETED', workflowStatus: 'COMPLETED' });
+  });
+});
