@@ -3,7 +3,9 @@
  * replaced by one rebuilt from the database, a provider's unstorable text cannot wedge the breaker, and a resume
  * notice that reaches a campaign while it is still starting is not lost.
  */
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
+import { breakerActivities } from '../../activities/breaker';
+import { capturedLogger } from '../helpers/captured-logger';
 import { BreakerStillOpenError } from '../../src/breaker/client';
 import { BREAKER_WORKFLOW_ID, campaignWorkflowId } from '../../workflows/definitions';
 import { createHarness, eventually, type Harness } from '../helpers/core-harness';
@@ -79,5 +81,30 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     expect(await result(id!)).toBe('COMPLETED');
     const campaign = await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! } });
     expect(campaign).toMatchObject({ status: 'COMPLETED', workflowStatus: 'COMPLETED' });
+  });
+
+  // A worker killed right after the resume committed: its retry finds nothing left to flip in the database, but
+  // reads its targets from the current state, so it still tells every campaign that has not adopted RUNNING.
+  it('a resume fan-out run again after its first attempt died tells every campaign not yet told', async () => {
+    h = await createHarness(env, { kind });
+    h.providers.hold('perplexity');
+    const ids = await h.launch(3, 1);
+    await eventually(env, async () => h.providers.waiting.perplexity === 3, { what: 'enrichment in flight' });
+    await h.breaker.forceOpen({ service: 'perplexity', reason: 'drill', actor: 'operator' });
+    h.providers.release('perplexity');
+    await h.breaker.reset({ service: 'perplexity', actor: 'operator' });
+    await eventually(env, async () => (await h.db.prisma.campaign.count({ where: { workflowStatus: 'PAUSED' } })) === 3, { what: 'pause adopted' });
+
+    // The first attempt's write, then its death: nobody was told.
+    const effects = breakerActivities({ prisma: h.db.prisma, temporal: env.client, logger: capturedLogger().logger, fanOutConcurrency: 4, providers: h.providers, taskQueue: h.taskQueue, failureThreshold: 1 });
+    const state = await h.db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } });
+    const written = await effects.applyTransition({ seq: state.transitionSeq + 1, kind: 'resumed', at: new Date().toISOString(), actor: 'operator' });
+    expect(written).toMatchObject({ applied: true, campaignsResumed: 3 });
+    for (const id of ids) expect((await h.queryProgress(id)).status).toBe('PAUSED');
+
+    const retry = (await new MockActivityEnvironment().run(effects.fanOut, { target: 'RUNNING' as const, reason: 'queue resumed' })) as { acknowledged: number; errors: unknown[] };
+    expect(retry).toEqual({ acknowledged: 3, errors: [] });
+    for (const id of ids) expect(await result(id)).toBe('COMPLETED');
+    expect(await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_RESUMED' } })).toBe(1);
   });
 });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import { breakerActivities } from '../../activities/breaker';
-import { pauseCampaigns, resumeAllCampaigns, syncCampaign } from '../../src/store/campaigns';
+import { cancelCampaign, pauseCampaigns, resumeAllCampaigns, syncCampaign } from '../../src/store/campaigns';
 import { claimJob, completeJob, type ClaimedJob } from '../../src/store/jobs';
 import { closeGate, openGate } from '../../src/store/system-state';
 import { BULK_TX } from '../../src/store/tx';
@@ -188,6 +188,26 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     expect(events[0]!.reason).toBe('down \uFFFD here'); // a provider's NUL, made storable
     const state = await db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } });
     expect(state).toMatchObject({ breakerState: 'CLOSED', queueState: 'ACTIVE', transitionSeq: 3, generation: 1 });
+  });
+
+  it('completing is idempotent on retry, and a cancel racing a completion leaves it COMPLETED', async () => {
+    const { campaignId, job } = await campaignWithJobInFlight();
+    await completeJob(db.prisma, job, { leadIds: [], next: [] });
+    const first = await syncCampaign(db.prisma, { campaignId, inFlight: [], completeIfDone: true });
+    const retried = await syncCampaign(db.prisma, { campaignId, inFlight: [], completeIfDone: true });
+    expect([first.status, retried.status]).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(await cancelCampaign(db.prisma, campaignId)).toBe('COMPLETED');
+    expect((await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe('COMPLETED');
+  });
+
+  it('a campaign with unfinished jobs no dispatch can run is PAUSED in the database, never only in memory', async () => {
+    const { campaignId } = await campaignWithJobInFlight(); // its job PROCESSING, but the workflow has nothing in flight
+    const state = await syncCampaign(db.prisma, { campaignId, inFlight: [], completeIfDone: true });
+    expect(state.status).toBe('PAUSED');
+    const row = await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } });
+    expect(row).toMatchObject({ status: 'PAUSED', workflowStatus: 'PAUSED' });
+    expect(row.statusReason).toMatch(/1 unfinished jobs/);
+    expect(await db.prisma.job.count({ where: { campaignId, status: 'PAUSED' } })).toBe(1);
   });
 
   // Acceptance: a trip while 1,000 campaigns' jobs are finishing. Every completion races the cascade on its own
