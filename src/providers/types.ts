@@ -3,8 +3,11 @@
  * Real HTTP clients (src/providers/<service>.ts) and test doubles implement `LeadProviders`.
  */
 
-export const SERVICES = ['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly'] as const;
-export type ServiceName = (typeof SERVICES)[number];
+import { SERVICES, type ServiceKey } from '../../workflows/definitions';
+
+// One list and one type of services for the whole product (defined beside the workflows, which need it too).
+export { SERVICES };
+export type ServiceName = ServiceKey;
 
 export function isServiceName(value: string): value is ServiceName {
   return (SERVICES as readonly string[]).includes(value);
