@@ -25,7 +25,10 @@ export interface CheckerOptions {
 }
 
 interface SystemRow {
+  /** clock_timestamp(): read after the statement's snapshot, so later than any commit the row shows. */
   at: Date;
+  /** statement_timestamp(): before the snapshot, so earlier than any commit the row does not show yet. */
+  started: Date;
   breaker_state: string;
   queue_state: string;
   opened_at: Date | null;
@@ -39,6 +42,8 @@ interface PauseWindow {
   committedSeenAt: number;
   /** When the drill sent resume-queue: claims from then on are allowed. */
   closesAt?: number;
+  /** Start of the last poll that still saw PAUSED: the resume had not committed by then. */
+  lastPausedSeenAt: number;
   propagationMeasured: boolean;
   propagationViolated: boolean;
   reportedJobs: Set<string>;
@@ -81,6 +86,14 @@ export class InvariantChecker {
     if (this.window && (this.window.cycle === cycle || this.window.cycle === undefined)) this.window.closesAt = at;
   }
 
+  /** The drill recovered a pause it did not cause as this cycle. */
+  adopt(cycle: CycleRecord): void {
+    if (this.window && this.window.cycle === undefined) {
+      this.window.cycle = cycle;
+      cycle.pauseCommittedSeenAt = this.window.committedSeenAt;
+    }
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       const started = Date.now();
@@ -117,7 +130,7 @@ export class InvariantChecker {
   private async poll(): Promise<void> {
     const db = await this.connection();
     const { rows } = await db.query<SystemRow>(`
-      SELECT clock_timestamp() AS at, breaker_state, queue_state, opened_at,
+      SELECT clock_timestamp() AS at, statement_timestamp() AS started, breaker_state, queue_state, opened_at,
              (SELECT count(*)::int FROM campaigns WHERE status = 'RUNNING') AS running,
              (SELECT count(*)::int FROM campaigns WHERE status = 'PAUSED') AS paused
       FROM system_state WHERE id = 1`);
@@ -128,20 +141,30 @@ export class InvariantChecker {
     const now = row.at.getTime();
     const cycle = this.activeCycle;
 
-    const staleWindow = this.window?.closesAt !== undefined && cycle !== undefined && this.window.cycle !== cycle && cycle.decidedAt !== undefined;
-    if (row.queue_state === 'PAUSED' && (!this.window || staleWindow)) {
-      if (this.window) await this.checkClaims(db, this.window, now);
+    if (row.queue_state === 'PAUSED' && !this.window) {
+      // A pause has committed: the drill's trip (perhaps a late cascade, after resume was sent), or one it did not cause.
+      const open = (windowCycle: CycleRecord | undefined, seenAt: number): PauseWindow => ({
+        cycle: windowCycle, committedSeenAt: seenAt, lastPausedSeenAt: row.started.getTime(), propagationMeasured: false, propagationViolated: false, reportedJobs: new Set(),
+      });
       if (cycle && cycle.resumeSentAt === undefined) {
         cycle.pauseCommittedSeenAt = Math.min(cycle.pauseCommittedSeenAt ?? now, now);
-        this.window = { cycle, committedSeenAt: cycle.pauseCommittedSeenAt, propagationMeasured: false, propagationViolated: false, reportedJobs: new Set() };
+        this.window = open(cycle, cycle.pauseCommittedSeenAt);
+      } else if (cycle) {
+        cycle.pauseCommittedSeenAt ??= now;
+        this.recorder.event('checker', `cycle ${cycle.index}: the pause committed only after resume-queue was sent`);
+        this.window = open(cycle, now);
       } else {
         this.unexpectedPauses++;
         this.recorder.event('checker', 'system_state PAUSED without a trip by the drill');
-        this.window = { cycle: undefined, committedSeenAt: now, propagationMeasured: false, propagationViolated: false, reportedJobs: new Set() };
+        this.window = open(undefined, now);
       }
+    } else if (row.queue_state === 'PAUSED' && this.window) {
+      this.window.lastPausedSeenAt = row.started.getTime();
     } else if (row.queue_state === 'ACTIVE' && this.window) {
-      if (this.window.closesAt === undefined) this.recorder.event('checker', 'system_state ACTIVE again before the drill sent resume-queue');
-      await this.checkClaims(db, this.window, now);
+      if (this.window.closesAt === undefined && this.window.cycle?.resumeSentAt === undefined) {
+        this.recorder.event('checker', 'system_state ACTIVE again before the drill sent resume-queue');
+      }
+      await this.checkClaims(db, this.window, this.window.lastPausedSeenAt);
       this.window = undefined;
     }
 
@@ -149,16 +172,16 @@ export class InvariantChecker {
     if (this.window) {
       const window = this.window;
       if (window.cycle?.pauseCommittedSeenAt !== undefined) window.committedSeenAt = Math.min(window.committedSeenAt, window.cycle.pauseCommittedSeenAt);
-      await this.checkClaims(db, window, now);
-      if (window.closesAt === undefined) await this.checkPropagation(db, window, row, now);
+      await this.checkClaims(db, window, row.started.getTime());
+      if (window.closesAt === undefined && window.cycle?.resumeSentAt === undefined) await this.checkPropagation(db, window, row, now);
     }
   }
 
-  /** Jobs claimed after the pause committed and before resume was sent. */
-  private async checkClaims(db: PgClient, window: PauseWindow, now: number): Promise<void> {
+  /** Jobs claimed after the pause committed and before resume was sent (or, failing that, while still PAUSED). */
+  private async checkClaims(db: PgClient, window: PauseWindow, pausedUntil: number): Promise<void> {
     // started_at is stored to the millisecond: one millisecond of rounding allowed.
     const from = new Date(window.committedSeenAt + 1).toISOString();
-    const until = new Date(Math.min(window.closesAt ?? now, now)).toISOString();
+    const until = new Date(Math.min(window.closesAt ?? pausedUntil, pausedUntil) - 1).toISOString();
     const { rows } = await db.query(
       `SELECT id, campaign_id, lead_id, type, status, attempts, started_at FROM jobs
        WHERE started_at > $1::timestamptz AND started_at < $2::timestamptz ORDER BY started_at LIMIT 50`,

@@ -36,9 +36,11 @@ const { values: args } = parseArgs({
     'decision-deadline-ms': { type: 'string', default: '30000' },
     'gate-ms': { type: 'string', default: '300' },
     'strict-gate': { type: 'boolean', default: false },
-    'cycle-deadline-s': { type: 'string', default: '150' },
+    'cycle-deadline-s': { type: 'string', default: '120' },
     'final-deadline-s': { type: 'string', default: '300' },
-    'stall-s': { type: 'string', default: '150' },
+    'stall-s': { type: 'string', default: '120' },
+    // The whole run; a healthy system finishes well inside it, a wedged one is cut off here.
+    'budget-s': { type: 'string', default: '540' },
     'keep-logs': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -47,7 +49,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   process.stdout.write(`npm run chaos -- [--campaigns 120] [--leads 6] [--latency-ms 150] [--pg-restart auto|off|"<command>"]
   [--poll-ms 150] [--propagation-ms 2000] [--decision-deadline-ms 30000] [--gate-ms 300] [--strict-gate]
-  [--cycle-deadline-s 150] [--final-deadline-s 300] [--stall-s 150] [--keep-logs]
+  [--cycle-deadline-s 120] [--final-deadline-s 300] [--stall-s 120] [--budget-s 540] [--keep-logs]
 `);
   process.exit(0);
 }
@@ -57,6 +59,9 @@ const LEADS = Number(args.leads);
 const CYCLE_DEADLINE_MS = Number(args['cycle-deadline-s']) * 1000;
 const FINAL_DEADLINE_MS = Number(args['final-deadline-s']) * 1000;
 const STALL_MS = Number(args['stall-s']) * 1000;
+const BUDGET_MS = Number(args['budget-s']) * 1000;
+/** Kept for the final wait and checks when the budget runs short. */
+const FINAL_RESERVE_MS = 90_000;
 /** Kill (a): this long after the trip is seen, once the pause has committed; at the latest at the upper bound. */
 const KILL_A_MS = [100, 300] as const;
 /** Kill (b): this long after resume-queue is sent, once the resume has committed; at the latest at the upper bound. */
@@ -120,8 +125,16 @@ class Drill {
     ];
     await this.startCampaigns(Math.ceil(N * FIRST_WAVE), 'first wave');
     for (const [i, step] of steps.entries()) {
+      if (this.remainingMs() < FINAL_RESERVE_MS + 60_000) {
+        const skipped = steps.slice(i).map((s) => s.name);
+        this.recorder.violation('run within budget', `${this.recorder.elapsed()} of a ${BUDGET_MS / 1000} s budget used; steps not run: ${skipped.join(', ')}`);
+        break;
+      }
       await this.recoverUnexpectedPause();
-      const share = Math.ceil(this.pool.length / (steps.length - i + 1));
+      // Spread the pool over the steps, keeping fresh campaigns back for every trip still to come.
+      const tripsLeft = steps.slice(i).filter((s) => s.trip).length;
+      const reserve = (tripsLeft - (step.trip ? 1 : 0)) * FRESH_BEFORE_TRIP;
+      const share = Math.ceil(Math.max(0, this.pool.length - reserve) / (steps.length - i + 1));
       await this.startCampaigns(step.trip ? Math.max(share, FRESH_BEFORE_TRIP) : share, `before step ${i + 1}`);
       await this.waitBusy();
       this.recorder.event('step', `${i + 1}/${steps.length}: ${step.name}`);
@@ -131,6 +144,10 @@ class Drill {
     if (this.pool.length > 0) await this.startCampaigns(this.pool.length, 'the rest');
     await this.waitAllCompleted();
     this.figures = await runFinalChecks({ db: this.db, temporal: this.temporal, simulator: this.sim, recorder: this.recorder, campaignIds: this.campaignIds, leadLimit: LEADS });
+  }
+
+  private remainingMs(): number {
+    return this.recorder.startedAt + BUDGET_MS - Date.now();
   }
 
   async close(): Promise<void> {
@@ -178,7 +195,9 @@ class Drill {
     const refused: string[] = [];
     answers.forEach((result, i) => {
       const answer = result.status === 'fulfilled' ? result.value : undefined;
-      if (answer?.status !== 202) {
+      // A start that answered 503 may have gone through: its retry finds it started.
+      const alreadyStarted = answer?.status === 409 && /already started/.test(detailOf(answer));
+      if (answer?.status !== 202 && !alreadyStarted) {
         refused.push(batch[i]!);
         this.recorder.warn(`start of campaign ${batch[i]} answered ${answer?.status}: ${JSON.stringify(answer?.body)}`);
       }
@@ -187,11 +206,11 @@ class Drill {
     this.recorder.event('campaigns', `started ${batch.length - refused.length} (${why}); ${N - this.pool.length}/${N} started`);
   }
 
-  /** Until the worker is up and jobs complete again (at most 30 s: the work may be done). */
+  /** Until the worker is up and jobs complete again (at most 20 s: the work may be done, or stuck). */
   private async waitBusy(): Promise<void> {
     await this.ensureWorkerReady();
     const before = (await snapshot(this.db)).jobs_completed;
-    await waitFor(async () => (await snapshot(this.db)).jobs_completed >= before + 10, 30_000, 200);
+    await waitFor(async () => (await snapshot(this.db)).jobs_completed >= before + 10, 20_000, 200);
   }
 
   // ---- the worker ---------------------------------------------------------------------------
@@ -207,12 +226,12 @@ class Drill {
     if (!(await waitFor(() => worker.isReady, 120_000, 100))) throw new Error('worker did not become ready within 120 s');
   }
 
-  private async killWorker(kind: string, trigger: number | undefined, landed: () => Promise<string>): Promise<KillRecord> {
+  private async killWorker(kind: string, trigger: number | undefined, landed: (at: number) => Promise<string>): Promise<KillRecord> {
     const at = Date.now();
     await this.stack.worker.kill();
     const record: KillRecord = { at: new Date(at).toISOString(), kind, landed: '', ...(trigger !== undefined ? { afterTriggerMs: at - trigger } : {}) };
     this.recorder.kills.push(record);
-    record.landed = await landed().catch((error: unknown) => `unknown (${String(error)})`);
+    record.landed = await landed(at).catch((error: unknown) => `unknown (${String(error)})`);
     this.recorder.event('kill', `worker SIGKILLed, #${this.recorder.kills.length} (${kind}${trigger !== undefined ? `, ${at - trigger} ms after the trigger` : ''}): ${record.landed}`);
     return record;
   }
@@ -254,9 +273,9 @@ class Drill {
     await this.sim.setFault(service, { mode: 'outage', status: 500 });
     this.recorder.event('outage', `cycle ${cycle.index}: ${service} answers 500 to every call`);
 
-    const seenAt = await this.watchTrip(cycle, 90_000);
+    const seenAt = await this.watchTrip(cycle, 60_000);
     if (seenAt === undefined) {
-      this.recorder.violation('trip', `cycle ${cycle.index}: the breaker did not open within 90 s of the ${service} outage`);
+      this.recorder.violation('trip', `cycle ${cycle.index}: the breaker did not open within 60 s of the ${service} outage (no ${service} call made: campaigns stuck or finished?)`);
       await this.sim.setFault(service, { mode: 'none' });
       this.checker.activeCycle = undefined;
       return;
@@ -265,9 +284,9 @@ class Drill {
 
     // Kill (a): inside the pause cascade.
     await this.waitForCommitOrTimeout(cycle, seenAt);
-    const killA = await this.killWorker('pause-cascade', seenAt, async () => {
+    const killA = await this.killWorker('pause-cascade', seenAt, async (at) => {
       const s = await snapshot(this.db);
-      const committed = cycle.pauseCommittedSeenAt !== undefined ? `pause committed (seen ${Date.now() - cycle.pauseCommittedSeenAt} ms before)` : 'before the pause committed';
+      const committed = cycle.pauseCommittedSeenAt !== undefined ? `pause committed (seen ${at - cycle.pauseCommittedSeenAt} ms before the kill)` : 'before the pause committed';
       return `${committed}; system_state ${s.breaker_state}/${s.queue_state}, ${s.campaigns_running} campaign(s) RUNNING and ${s.campaigns_paused} PAUSED in the database`;
     });
     cycle.killA = killA;
@@ -334,7 +353,7 @@ class Drill {
 
   /** The operator's two steps after a trip: wait for the pause, clear the fault, reset, resume once. */
   private async recoverFromTrip(cycle: CycleRecord, { killDuringResume }: { killDuringResume: boolean }): Promise<void> {
-    const settleDeadline = Number(args['decision-deadline-ms']) + 15_000;
+    const settleDeadline = Math.min(Number(args['decision-deadline-ms']) + 15_000, Math.max(5_000, this.remainingMs() - FINAL_RESERVE_MS));
     const settled = await waitFor(async () => {
       const s = await snapshot(this.db);
       return s.queue_state === 'PAUSED' && s.campaigns_running === 0;
@@ -347,7 +366,7 @@ class Drill {
     await this.ensureWorkerReady();
     await this.resume(cycle, killDuringResume);
 
-    const converged = await this.waitConverged(cycle.resumeSentAt!, CYCLE_DEADLINE_MS);
+    const converged = await this.waitConverged(cycle.resumeSentAt!, Math.min(CYCLE_DEADLINE_MS, Math.max(10_000, this.remainingMs() - FINAL_RESERVE_MS)));
     if ('ms' in converged) {
       cycle.convergedMs = converged.ms;
       this.recorder.event('converged', `cycle ${cycle.index}: converged ${converged.ms} ms after resume-queue was sent`);
@@ -382,6 +401,12 @@ class Drill {
 
   /** One resume-queue, never a second; with kill (b) inside its fan-out. */
   private async resume(cycle: CycleRecord, kill: boolean): Promise<void> {
+    // The resume has committed once its audit row is there, or the queue went from PAUSED to ACTIVE.
+    const resumeMark = () =>
+      this.watchDb.one<{ queue_state: string; resumed: number }>(
+        `SELECT queue_state, (SELECT count(*)::int FROM breaker_events WHERE type = 'QUEUE_RESUMED') AS resumed FROM system_state WHERE id = 1`,
+      );
+    const before = await resumeMark().catch(() => undefined);
     const sentAt = Date.now();
     cycle.resumeSentAt = sentAt;
     this.lastResumeAt = sentAt;
@@ -394,20 +419,20 @@ class Drill {
         const now = Date.now();
         if (answer || now >= sentAt + KILL_B_MS[1] || (now >= sentAt + KILL_B_MS[0] && commitSeenAt !== undefined)) break;
         try {
-          const row = await this.watchDb.one<{ queue_state: string }>(`SELECT queue_state FROM system_state WHERE id = 1`);
-          if (row.queue_state === 'ACTIVE') commitSeenAt ??= Date.now();
+          const mark = await resumeMark();
+          if (before && (mark.resumed > before.resumed || (before.queue_state === 'PAUSED' && mark.queue_state === 'ACTIVE'))) commitSeenAt ??= Date.now();
         } catch {
           // The checker records database outages.
         }
         await sleep(10);
       }
-      const record = await this.killWorker('resume-fan-out', sentAt, async () => {
+      const record = await this.killWorker('resume-fan-out', sentAt, async (at) => {
         const s = await snapshot(this.db);
         const where = answer
           ? `after resume-queue had answered ${answer.status} (${answer.ms} ms): too late for the fan-out`
           : commitSeenAt !== undefined
-            ? `resume committed (queue ACTIVE seen ${Date.now() - commitSeenAt} ms before), answer not yet sent`
-            : 'before the resume committed (queue still PAUSED), answer not yet sent';
+            ? `resume committed (seen ${at - commitSeenAt} ms before the kill), answer not yet sent`
+            : 'before the resume committed, answer not yet sent';
         return `${where}; ${s.campaigns_running} campaign(s) RUNNING, ${s.campaigns_paused} PAUSED, ${s.jobs_paused} job(s) PAUSED in the database`;
       });
       cycle.killB = record;
@@ -471,6 +496,7 @@ class Drill {
     const cycle = this.recorder.newCycle('unexpected');
     cycle.decisionSeenAt = Date.now();
     this.checker.activeCycle = cycle;
+    this.checker.adopt(cycle);
     await this.recoverFromTrip(cycle, { killDuringResume: false });
     this.checker.activeCycle = undefined;
   }
@@ -478,7 +504,7 @@ class Drill {
   /** Every campaign COMPLETED in the database, within the final deadline counted from the last resume. */
   private async waitAllCompleted(): Promise<void> {
     const from = this.lastResumeAt ?? Date.now();
-    const deadline = from + FINAL_DEADLINE_MS;
+    const deadline = Math.min(from + FINAL_DEADLINE_MS, this.recorder.startedAt + BUDGET_MS);
     let lastMark = '';
     let lastChange = Date.now();
     for (;;) {
@@ -498,7 +524,7 @@ class Drill {
         if (Date.now() > deadline || stalled) {
           this.recorder.event(
             'converged',
-            `NOT converged (${stalled ? `nothing changed for ${STALL_MS / 1000} s` : `${FINAL_DEADLINE_MS / 1000} s after the last resume`}): ` +
+            `NOT converged (${stalled ? `nothing changed for ${STALL_MS / 1000} s` : `${Math.round((Date.now() - from) / 1000)} s after the last resume`}): ` +
               `${s.campaigns_completed}/${N} COMPLETED, ${s.campaigns_running} RUNNING, ${s.campaigns_paused} PAUSED, ${s.campaigns_created} CREATED; ` +
               `jobs ${s.jobs_pending} PENDING, ${s.jobs_processing} PROCESSING, ${s.jobs_paused} PAUSED`,
           );
@@ -543,7 +569,7 @@ function report(recorder: Recorder, drill: Drill | undefined, failure: unknown):
     lines.push(`worst propagation (pause committed → no campaign RUNNING): ${drill.checker.worstPropagationMs} ms; worst decision → database paused: ${drill.checker.worstDecisionToPausedMs} ms`);
     lines.push(`all campaigns COMPLETED ${drill.finalConvergeMs === null ? 'NOT within the deadline' : `${secs(drill.finalConvergeMs)} after the last resume`}`);
     lines.push(`invariant checker: ${drill.checker.polls} polls every ${args['poll-ms']} ms; blind ${recorder.checkerBlind.map((b) => `${b.ms} ms`).join(', ') || 'never'}`);
-    lines.push(`worker log lines with "deadlock detected": ${drill.stack.worker?.lineCounts.deadlock ?? 0}`);
+    lines.push(`worker log lines mentioning "deadlock detected": ${drill.stack.worker?.lineCounts.deadlock ?? 0}; with "Nondeterminism": ${drill.stack.worker?.lineCounts.nondeterminism ?? 0}`);
     if (drill.figures) lines.push(`end state: ${JSON.stringify(drill.figures)}`);
   }
   const byInvariant: Record<string, number> = {};

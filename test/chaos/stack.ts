@@ -113,7 +113,7 @@ export class ChaosStack {
         env: base,
         logFile: path.join(this.logDir, 'worker.log'),
         readyLine: /"msg":"worker running"/,
-        countLines: { deadlock: /deadlock detected/i },
+        countLines: { deadlock: /deadlock detected/i, nondeterminism: /Nondeterminism error/ },
       }),
     );
     const [simulatorMs, apiMs] = await Promise.all([this.simulator.start(), this.api.start()]);
