@@ -6,19 +6,24 @@ export class DrillDb {
 
   constructor(private readonly url: string) {}
 
-  async query<T extends QueryResultRow = any>(sql: string, params: unknown[] = []): Promise<T[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const client = await this.connection();
-    try {
-      return (await client.query<T>(sql, params)).rows;
-    } catch (error) {
-      // The connection may be broken (a server restart): the next call opens a new one.
-      await this.reset();
-      throw error;
+  /** Reads only, so a query that fails (PostgreSQL restarting) is simply tried again, for up to `retryMs`. */
+  async query<T extends QueryResultRow = any>(sql: string, params: unknown[] = [], retryMs = 20_000): Promise<T[]> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const deadline = Date.now() + retryMs;
+    for (;;) {
+      try {
+        const client = await this.connection();
+        return (await client.query<T>(sql, params)).rows;
+      } catch (error) {
+        // The connection may be broken: the next attempt opens a new one.
+        await this.reset();
+        if (Date.now() >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
     }
   }
 
-  async one<T extends QueryResultRow = any>(sql: string, params: unknown[] = []): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const [row] = await this.query<T>(sql, params);
+  async one<T extends QueryResultRow = any>(sql: string, params: unknown[] = [], retryMs?: number): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const [row] = await this.query<T>(sql, params, retryMs);
     if (!row) throw new Error(`no row: ${sql}`);
     return row;
   }

@@ -84,6 +84,7 @@ class Drill {
   private pool: string[] = [];
   private lastResumeAt: number | undefined;
   finalConvergeMs: number | null = null;
+  readonly stepErrors: string[] = [];
   figures: FinalFigures | undefined;
 
   constructor(
@@ -138,7 +139,14 @@ class Drill {
       await this.startCampaigns(step.trip ? Math.max(share, FRESH_BEFORE_TRIP) : share, `before step ${i + 1}`);
       await this.waitBusy();
       this.recorder.event('step', `${i + 1}/${steps.length}: ${step.name}`);
-      await step.run();
+      try {
+        await step.run();
+      } catch (error) {
+        // Carry on to the end state: it is the evidence. The run still counts as not completed.
+        this.stepErrors.push(`step ${i + 1} (${step.name}): ${error instanceof Error ? error.message : String(error)}`);
+        this.recorder.warn(`step ${i + 1} (${step.name}) failed: ${error instanceof Error ? error.message : String(error)}`);
+        this.checker.activeCycle = undefined;
+      }
     }
     await this.recoverUnexpectedPause();
     if (this.pool.length > 0) await this.startCampaigns(this.pool.length, 'the rest');
@@ -331,6 +339,8 @@ class Drill {
     try {
       const row = await this.watchDb.one<{ at: Date; breaker_state: string; queue_state: string; opened_at: Date | null }>(
         `SELECT clock_timestamp() AS at, breaker_state, queue_state, opened_at FROM system_state WHERE id = 1`,
+        [],
+        0,
       );
       if (row.queue_state === 'PAUSED' && cycle.pauseCommittedSeenAt === undefined) {
         cycle.pauseCommittedSeenAt = row.at.getTime();
@@ -405,6 +415,8 @@ class Drill {
     const resumeMark = () =>
       this.watchDb.one<{ queue_state: string; resumed: number }>(
         `SELECT queue_state, (SELECT count(*)::int FROM breaker_events WHERE type = 'QUEUE_RESUMED') AS resumed FROM system_state WHERE id = 1`,
+        [],
+        0,
       );
     const before = await resumeMark().catch(() => undefined);
     const sentAt = Date.now();
@@ -644,6 +656,7 @@ async function main(): Promise<void> {
     await stack.start();
     drill = new Drill(stack, recorder);
     await drill.run();
+    if (drill.stepErrors.length > 0) failure = new Error(`chaos step(s) failed: ${drill.stepErrors.join('; ')}`);
   } catch (error) {
     failure = error;
   }
