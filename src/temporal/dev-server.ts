@@ -24,6 +24,8 @@ export async function startDevServer(options: {
   namespace: string;
   /** false: the dev server keeps everything in memory (its own default), as benches may want. */
   persist?: boolean;
+  /** Where the server's own (error-level) log goes: this process's stderr by default, or an open file. */
+  stderr?: 'inherit' | 'ignore' | number;
 }): Promise<DevServer> {
   mkdirSync(options.dataDir, { recursive: true });
   const args = [
@@ -43,7 +45,7 @@ export async function startDevServer(options: {
     '--log-level', 'error',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
-  const child = spawn(TEMPORAL_CLI_PATH, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(TEMPORAL_CLI_PATH, args, { stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Never leave the server behind if this process dies some other way.
   const killOnExit = () => child.kill('SIGKILL');
