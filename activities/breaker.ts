@@ -1,12 +1,13 @@
 import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { breakerEventByKey, recordBreakerEvents } from '../src/store/breaker-events';
-import { pauseCampaigns, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
+import { pauseCampaignRows, pauseCampaigns, pauseJobsOf, pausedCampaignsWithUnfinishedJobs, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
 import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
 import { BULK_TX } from '../src/store/tx';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { storableOrNull, storableText } from '../src/util/storable-text';
 import type { ActivityDeps } from './deps';
+import { withKeepAlive } from './keep-alive';
 import { logPaused } from './logging';
 import {
   type BreakerMetadata,
@@ -39,36 +40,56 @@ export interface TransitionWritten {
   degraded?: boolean;
 }
 
+export interface FanOutRequest {
+  target: 'PAUSED' | 'RUNNING';
+  reason: string;
+  /** For a resume: what its transition resumed, for the operator's closing log line. */
+  resumed?: { jobs: number; campaigns: number; actor: string };
+}
+
 const eventKey = (seq: number, type: string): string => `transition-${seq}-${type}`;
+// Well inside the breaker workflow's heartbeat timeouts (5 s).
+const KEEP_ALIVE_MS = 1_000;
 
 /** The effects of the breaker's transitions: database projection and audit, cascade, and campaign fan-out. */
 export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
   const prisma = breakerPrisma ?? jobsPrisma;
+  /**
+   * The gate and every RUNNING campaign PAUSED in one transaction (one row a campaign: fast even for thousands), so
+   * from its commit on no job can be claimed and no campaign is RUNNING under a paused queue, even if this worker
+   * dies right after. Their jobs (the backlog, possibly large) follow in the cascade.
+   */
   async function opened(t: Extract<BreakerTransition, { kind: 'opened' }>): Promise<TransitionWritten> {
     const metadata = storableMetadata(t.metadata);
     const cause = queuePausedReason(metadata);
     try {
-      const applied = await prisma.$transaction(async (tx) => {
+      const written = await prisma.$transaction(async (tx) => {
         const applied = await closeGate(tx, { seq: t.seq, openedAt: new Date(t.at), metadata: { ...metadata } });
+        const campaigns = applied ? await pauseCampaignRows(tx, { reason: cause }) : [];
         await recordBreakerEvents(tx, [{
           key: eventKey(t.seq, 'BREAKER_OPENED'),
           type: 'BREAKER_OPENED',
           service: metadata.service,
           actor: metadata.opened_by,
           reason: metadata.reason ?? metadata.error,
-          metadata: { ...metadata },
+          metadata: { ...metadata, campaigns_paused: campaigns.length },
         }]);
-        return applied;
-      });
-      if (applied) {
+        return { applied, campaigns };
+      }, BULK_TX);
+      if (written.applied) {
         logger.error({ event: 'breaker_opened', ...metadata }, `Circuit breaker opened for ${metadata.service ?? 'all services'}: ${metadata.error ?? metadata.reason}`);
-        logger.warn({ event: 'queue_pausing' }, 'Pausing queues: circuit breaker is OPEN');
+        logger.warn({ event: 'queue_pausing', campaigns: written.campaigns.length }, 'Pausing queues: circuit breaker is OPEN');
+        logPaused(logger, cause, written.campaigns, []);
       }
-      return { applied, cause };
+      return { applied: written.applied, cause };
     } catch (error) {
       if (!isDataError(error)) throw error;
       // Retrying cannot fix this write: close the gate without the text, alert, and let the next transition run.
-      const applied = await prisma.$transaction((tx) => closeGate(tx, { seq: t.seq, openedAt: new Date(t.at), metadata: null }));
+      const applied = await prisma.$transaction(async (tx) => {
+        const applied = await closeGate(tx, { seq: t.seq, openedAt: new Date(t.at), metadata: null });
+        if (applied) await pauseCampaignRows(tx, { reason: 'circuit breaker opened' });
+        return applied;
+      }, BULK_TX);
       logger.error({ event: 'breaker_effect_degraded', err: error, seq: t.seq }, 'ALERT: breaker opened but its cause could not be stored; gate closed without it');
       return { applied, cause: 'circuit breaker opened', degraded: true };
     }
@@ -166,6 +187,89 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     return { acknowledged, missing };
   }
 
+  /**
+   * The jobs half of the trip: every PENDING or PROCESSING job of a PAUSED campaign PAUSED (SPEC rule 2), a batch
+   * of campaigns per transaction, each behind the gate's shared lock: once the queue is ACTIVE again (a resume
+   * overtook us) it stops. Campaigns a workflow started behind the gate's back are caught here too.
+   */
+  async function pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+    let campaignsPaused = 0;
+    let jobsPaused = 0;
+    let afterId: string | null = null;
+    for (;;) {
+      const after: string | null = afterId;
+      const batch = await prisma.$transaction(async (tx) => {
+        const gate = await lockGateShared(tx);
+        if (gate.queue_state !== 'PAUSED') return undefined;
+        const late = await pauseCampaignRows(tx, { reason });
+        const ids = await pausedCampaignsWithUnfinishedJobs(tx, after, BATCH);
+        if (ids.length === 0) return late.length > 0 ? { late, ids, jobs: { jobsPaused: 0, inFlightJobs: [] } } : undefined;
+        return { late, ids, jobs: await pauseJobsOf(tx, ids) };
+      }, BULK_TX);
+      if (!batch) break;
+      campaignsPaused += batch.late.length;
+      jobsPaused += batch.jobs.jobsPaused;
+      logPaused(logger, reason, batch.late, batch.jobs.inFlightJobs);
+      heartbeat({ campaignsPaused, jobsPaused });
+      if (batch.ids.length === 0) break;
+      afterId = batch.ids[batch.ids.length - 1]!;
+    }
+    await recordBreakerEvents(prisma, [{
+      key: eventKey(seq, 'QUEUE_PAUSED'),
+      type: 'QUEUE_PAUSED',
+      actor: 'system',
+      reason,
+      metadata: { jobs_paused: jobsPaused },
+    }]);
+    logger.warn({ event: 'queue_paused', jobs: jobsPaused }, `Queue paused: every campaign and ${jobsPaused} jobs paused`);
+    return { campaignsPaused, jobsPaused };
+  }
+
+  /**
+   * Tells every campaign whose database status is `target` and whose workflow has not adopted it, read from the
+   * current state (so a retry after a crash, or a fan-out overtaken by a newer transition, does only what is
+   * left), and goes over them again until all have acknowledged. A workflow that does not exist cannot run:
+   * for a resume, its campaign is paused again and reported (SPEC rule 7: it does not block the others).
+   */
+  async function fanOut({ target, reason, resumed }: FanOutRequest): Promise<{ acknowledged: number; errors: CampaignResumeError[] }> {
+    const errors: CampaignResumeError[] = [];
+    let acknowledgedTotal = 0;
+    for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
+      let afterId: string | null = null;
+      let seen = 0;
+      let settledThisPass = 0;
+      for (;;) {
+        const ids = await unacknowledgedCampaigns(prisma, target, afterId, BATCH);
+        if (ids.length === 0) break;
+        afterId = ids[ids.length - 1]!;
+        seen += ids.length;
+        const { acknowledged, missing } = await tell(ids, target, reason);
+        await recordAcknowledged(prisma, target, [...acknowledged, ...(target === 'PAUSED' ? missing : [])]);
+        acknowledgedTotal += acknowledged.length;
+        settledThisPass += acknowledged.length + missing.length;
+        if (target === 'RUNNING' && missing.length > 0) {
+          const why = 'Resume failed: campaign workflow is not running';
+          await prisma.$transaction((tx) => pauseCampaigns(tx, { reason: why, campaignIds: missing }));
+          for (const campaignId of missing) {
+            errors.push({ campaign_id: campaignId, error: 'campaign workflow is not running' });
+            logger.error({ campaignId }, `Campaign ${campaignId} could not be resumed: its workflow is not running`);
+          }
+        }
+        heartbeat({ target, pass, acknowledged: acknowledgedTotal });
+      }
+      if (seen === settledThisPass) break;
+      await new Promise((resolve) => setTimeout(resolve, FAN_OUT_PASS_DELAY_MS));
+    }
+    if (resumed) {
+      const campaigns = Math.max(0, resumed.campaigns - errors.length);
+      logger.info(
+        { event: 'queue_resumed', actor: resumed.actor, jobs_resumed: resumed.jobs, campaigns_resumed: campaigns, campaign_resume_errors: errors },
+        `Manual queue resume completed: ${resumed.jobs} jobs, ${campaigns} campaigns resumed`,
+      );
+    }
+    return { acknowledged: acknowledgedTotal, errors };
+  }
+
   return {
     /** What a fresh breaker run starts from: the projection in the database. */
     async loadBreakerState(): Promise<StoredBreakerState> {
@@ -183,99 +287,28 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
 
     /** A transition's own write (the gate first): applied once, in order, audited once. */
     async applyTransition(t: BreakerTransition): Promise<TransitionWritten> {
-      switch (t.kind) {
-        case 'opened':
-          return opened(t);
-        case 'reset':
-          return reset(t);
-        case 'resumed':
-          return resumed(t);
-        case 'failure_recorded':
-          return failureRecorded(t);
-      }
-    },
-
-    /**
-     * Every RUNNING campaign PAUSED with its unfinished jobs (SPEC rule 2), a batch of campaigns per transaction,
-     * each batch behind the gate's shared lock: once the queue is ACTIVE again (a resume overtook us) it stops.
-     */
-    async pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
-      let campaignsPaused = 0;
-      let jobsPaused = 0;
-      for (;;) {
-        const batch = await prisma.$transaction(async (tx) => {
-          const gate = await lockGateShared(tx);
-          if (gate.queue_state !== 'PAUSED') return undefined;
-          const ids = await tx.$queryRaw<{ id: string }[]>`
-            SELECT id FROM campaigns WHERE status = 'RUNNING' ORDER BY id LIMIT ${BATCH}`;
-          if (ids.length === 0) return undefined;
-          return pauseCampaigns(tx, { reason, campaignIds: ids.map((row) => row.id) });
-        }, BULK_TX);
-        if (!batch) break;
-        campaignsPaused += batch.campaigns.length;
-        jobsPaused += batch.jobsPaused;
-        logPaused(logger, reason, batch.campaigns, batch.inFlightJobs);
-        heartbeat({ campaignsPaused, jobsPaused });
-      }
-      await recordBreakerEvents(prisma, [{
-        key: eventKey(seq, 'QUEUE_PAUSED'),
-        type: 'QUEUE_PAUSED',
-        actor: 'system',
-        reason,
-        metadata: { campaigns_paused: campaignsPaused, jobs_paused: jobsPaused },
-      }]);
-      logger.warn({ event: 'queue_paused', campaigns: campaignsPaused, jobs: jobsPaused }, `Queue paused: ${campaignsPaused} campaigns and ${jobsPaused} jobs paused`);
-      return { campaignsPaused, jobsPaused };
-    },
-
-    /**
-     * Tells every campaign whose database status is `target` and whose workflow has not adopted it, read from the
-     * current state (so a retry after a crash, or a fan-out overtaken by a newer transition, does only what is
-     * left), and goes over them again until all have acknowledged. A workflow that does not exist cannot run:
-     * for a resume, its campaign is paused again and reported (SPEC rule 7: it does not block the others).
-     */
-    async fanOut({ target, reason, resumed }: {
-      target: 'PAUSED' | 'RUNNING';
-      reason: string;
-      /** For a resume: what its transition resumed, for the operator's closing log line. */
-      resumed?: { jobs: number; campaigns: number; actor: string };
-    }): Promise<{ acknowledged: number; errors: CampaignResumeError[] }> {
-      const errors: CampaignResumeError[] = [];
-      let acknowledgedTotal = 0;
-      for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
-        let afterId: string | null = null;
-        let seen = 0;
-        let settledThisPass = 0;
-        for (;;) {
-          const ids = await unacknowledgedCampaigns(prisma, target, afterId, BATCH);
-          if (ids.length === 0) break;
-          afterId = ids[ids.length - 1]!;
-          seen += ids.length;
-          const { acknowledged, missing } = await tell(ids, target, reason);
-          await recordAcknowledged(prisma, target, [...acknowledged, ...(target === 'PAUSED' ? missing : [])]);
-          acknowledgedTotal += acknowledged.length;
-          settledThisPass += acknowledged.length + missing.length;
-          if (target === 'RUNNING' && missing.length > 0) {
-            const why = 'Resume failed: campaign workflow is not running';
-            await prisma.$transaction((tx) => pauseCampaigns(tx, { reason: why, campaignIds: missing }));
-            for (const campaignId of missing) {
-              errors.push({ campaign_id: campaignId, error: 'campaign workflow is not running' });
-              logger.error({ campaignId }, `Campaign ${campaignId} could not be resumed: its workflow is not running`);
-            }
-          }
-          heartbeat({ target, pass, acknowledged: acknowledgedTotal });
+      return withKeepAlive(KEEP_ALIVE_MS, () => {
+        switch (t.kind) {
+          case 'opened':
+            return opened(t);
+          case 'reset':
+            return reset(t);
+          case 'resumed':
+            return resumed(t);
+          case 'failure_recorded':
+            return failureRecorded(t);
         }
-        if (seen === settledThisPass) break;
-        await new Promise((resolve) => setTimeout(resolve, FAN_OUT_PASS_DELAY_MS));
-      }
-      if (resumed) {
-        const campaigns = Math.max(0, resumed.campaigns - errors.length);
-        logger.info(
-          { event: 'queue_resumed', actor: resumed.actor, jobs_resumed: resumed.jobs, campaigns_resumed: campaigns, campaign_resume_errors: errors },
-          `Manual queue resume completed: ${resumed.jobs} jobs, ${campaigns} campaigns resumed`,
-        );
-      }
-      return { acknowledged: acknowledgedTotal, errors };
+      });
+    },
+
+    /** The jobs half of a trip (see pauseCascade above). */
+    async pauseCascade(request: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+      return withKeepAlive(KEEP_ALIVE_MS, () => pauseCascade(request));
+    },
+
+    /** Tells campaign workflows until every one has adopted `target` (see fanOut above). */
+    async fanOut(request: FanOutRequest): Promise<{ acknowledged: number; errors: CampaignResumeError[] }> {
+      return withKeepAlive(KEEP_ALIVE_MS, () => fanOut(request));
     },
   };
 }

@@ -1,8 +1,9 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Prisma } from '../src/generated/prisma/client';
 import type { JobType } from '../src/generated/prisma/enums';
 import { DataError, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
+import { withKeepAlive } from './keep-alive';
 import { type ClaimedJob, claimJob, completeJob, failJob, noteJobError, whyNotClaimed } from '../src/store/jobs';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
@@ -14,6 +15,12 @@ interface StepResult {
 }
 
 const APOLLO_PAGE_SIZE = 100;
+// A service failure is retried this many attempts in all (SPEC rule 1: the activity's own short retry policy).
+const SERVICE_ATTEMPTS = 3;
+// A fault of ours (a bug, the database unreachable) this many, minutes with the workflow's backoff: then the campaign pauses.
+const FAULT_ATTEMPTS = 30;
+/** The ApplicationFailure type of a job that kept failing for a reason of ours. */
+export const JOB_FAULT = 'JobFault';
 // Well inside the campaign workflow's 30 s heartbeat timeout for jobs.
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
@@ -138,9 +145,12 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
           message,
           details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
           // Auth and quota problems do not fix themselves within a retry; a 429 says when to come back.
-          nonRetryable: err.kind === 'auth' || err.kind === 'quota',
+          nonRetryable: err.kind === 'auth' || err.kind === 'quota' || activityInfo().attempt >= SERVICE_ATTEMPTS,
           nextRetryDelay: err.retryAfterMs,
         });
+      }
+      if (activityInfo().attempt >= FAULT_ATTEMPTS) {
+        throw ApplicationFailure.create({ type: JOB_FAULT, nonRetryable: true, message: err instanceof Error ? err.message : String(err), cause: err instanceof Error ? err : undefined });
       }
       throw err;
     }
@@ -149,13 +159,8 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
   return {
     /** Runs one job (see runClaimed), heartbeating throughout. */
     async runJob(dispatch: RunJobInput): Promise<JobOutcome> {
-      // Alive while waiting on a slow service (the SDK throttles what reaches the server).
-      const keepAlive = setInterval(() => heartbeat(), HEARTBEAT_INTERVAL_MS);
-      try {
-        return await runClaimed(dispatch);
-      } finally {
-        clearInterval(keepAlive);
-      }
+      // Alive while waiting on a slow service.
+      return withKeepAlive(HEARTBEAT_INTERVAL_MS, () => runClaimed(dispatch));
     },
   };
 }

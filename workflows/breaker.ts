@@ -60,17 +60,19 @@ class Breaker {
   private readonly pending: QueuedTransition[] = [];
   private followUps = 0;
 
-  // The transition's own write: small and quick, retried until it lands (it never fails on its data).
+  // The transition's own write: retried until it lands (it never fails on its data). It heartbeats, so an attempt
+  // lost with its worker is retried within seconds: the gate must not wait out a long timeout.
   private readonly writes = proxyActivities<BreakerEffects>({
     taskQueue: breakerTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 seconds',
+    startToCloseTimeout: '2 minutes',
+    heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
   });
   // Cascades and fan-outs: long, heartbeating, so a dead worker's attempt is taken over within seconds.
   private readonly propagation = proxyActivities<BreakerEffects>({
     taskQueue: breakerTaskQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '10 minutes',
-    heartbeatTimeout: '15 seconds',
+    heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
   });
 

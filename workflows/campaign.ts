@@ -41,8 +41,9 @@ const DEFAULT_HISTORY_LIMIT = 8_000;
 
 /**
  * One proxy per service, each on that service's own task queue (its rate limit and concurrency cap live there).
- * A job calls a third-party service: a short retry of its own, then the failure is the breaker's business.
- * Jobs heartbeat, so a job held by a worker that died is retried after the heartbeat timeout.
+ * Attempts are not limited here: a worker that dies (a heartbeat timeout) or a database that restarts is not the
+ * job's failure, and the job simply runs again. The activity itself gives up: a service failure after a few
+ * attempts (then it is the breaker's business), a fault of ours after many (then the campaign pauses for an operator).
  */
 function jobProxies(taskQueue: string): Record<ServiceKey, JobActivities> {
   const proxies = SERVICES.map((service) => [
@@ -51,7 +52,7 @@ function jobProxies(taskQueue: string): Record<ServiceKey, JobActivities> {
       taskQueue: jobTaskQueue(taskQueue, service),
       startToCloseTimeout: '2 minutes',
       heartbeatTimeout: '30 seconds',
-      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: ['DataError'] },
+      retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: ['DataError'] },
     }),
   ]);
   return Object.fromEntries(proxies) as Record<ServiceKey, JobActivities>;
@@ -82,9 +83,10 @@ class CampaignRun {
   private persisting = 0;
 
   // Bookkeeping on our own database: retried until it lands, on the control queue (never behind jobs).
+  // Short transactions: an attempt lost with its worker is retried after 20 s, not minutes.
   private readonly control = proxyActivities<CampaignActivities>({
     taskQueue: controlTaskQueue(workflowInfo().taskQueue),
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: '20 seconds',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '10s' },
   });
   private readonly jobs = jobProxies(workflowInfo().taskQueue);

@@ -21,8 +21,18 @@ export interface PausedCampaigns {
  */
 export async function pauseCampaigns(
   tx: Tx,
-  { reason, campaignIds, adopted = false }: { reason: string; campaignIds?: string[]; adopted?: boolean },
+  options: { reason: string; campaignIds?: string[]; adopted?: boolean },
 ): Promise<PausedCampaigns> {
+  const campaigns = await pauseCampaignRows(tx, options);
+  if (campaigns.length === 0) return { campaigns, jobsPaused: 0, inFlightJobs: [] };
+  return { campaigns, ...(await pauseJobsOf(tx, campaigns)) };
+}
+
+/** The campaign half of a pause (cheap: one row a campaign); their jobs follow with `pauseJobsOf`. */
+export async function pauseCampaignRows(
+  tx: Tx,
+  { reason, campaignIds, adopted = false }: { reason: string; campaignIds?: string[]; adopted?: boolean },
+): Promise<string[]> {
   const why = storableText(reason);
   const rows = campaignIds
     ? await tx.$queryRaw<{ id: string }[]>`
@@ -34,16 +44,33 @@ export async function pauseCampaigns(
         UPDATE campaigns SET status = 'PAUSED', status_reason = ${why}, updated_at = now()
         WHERE id IN (SELECT id FROM campaigns WHERE status = 'RUNNING' ORDER BY id FOR UPDATE)
         RETURNING id`;
-  const campaigns = rows.map((row) => row.id);
-  if (campaigns.length === 0) return { campaigns, jobsPaused: 0, inFlightJobs: [] };
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Every PENDING or PROCESSING job of these (PAUSED) campaigns PAUSED; the caller holds the campaigns' locks, or
+ * takes them here (FOR UPDATE, in id order) first.
+ */
+export async function pauseJobsOf(tx: Tx, campaignIds: string[]): Promise<Omit<PausedCampaigns, 'campaigns'>> {
+  await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ANY(${campaignIds}::uuid[]) ORDER BY id FOR UPDATE`;
   const inFlightJobs = await tx.$queryRaw<{ id: string; campaign_id: string }[]>`
     UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
-    WHERE campaign_id = ANY(${campaigns}::uuid[]) AND status = 'PROCESSING'
+    WHERE campaign_id = ANY(${campaignIds}::uuid[]) AND status = 'PROCESSING'
     RETURNING id, campaign_id`;
   const pending = await tx.$executeRaw`
     UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
-    WHERE campaign_id = ANY(${campaigns}::uuid[]) AND status = 'PENDING'`;
-  return { campaigns, jobsPaused: inFlightJobs.length + pending, inFlightJobs };
+    WHERE campaign_id = ANY(${campaignIds}::uuid[]) AND status = 'PENDING'`;
+  return { jobsPaused: inFlightJobs.length + pending, inFlightJobs };
+}
+
+/** PAUSED campaigns that still have PENDING or PROCESSING jobs, in id order after `afterId` (the cascade's work). */
+export async function pausedCampaignsWithUnfinishedJobs(db: Db | Tx, afterId: string | null, limit: number): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    SELECT c.id FROM campaigns c
+    WHERE c.status = 'PAUSED' AND (${afterId}::uuid IS NULL OR c.id > ${afterId}::uuid)
+      AND EXISTS (SELECT 1 FROM jobs j WHERE j.campaign_id = c.id AND j.status IN ('PENDING', 'PROCESSING'))
+    ORDER BY c.id LIMIT ${limit}`;
+  return rows.map((row) => row.id);
 }
 
 /** Every PAUSED campaign RUNNING again, its PAUSED jobs PENDING with the pause error cleared (SPEC rule 7). */
@@ -133,7 +160,7 @@ export async function syncCampaign(
     }
     await tx.$executeRaw`UPDATE campaigns SET workflow_status = ${status}::"CampaignStatus" WHERE id = ${campaignId}::uuid`;
     return { status, reason, runnable };
-  }, { maxWait: 30_000, timeout: 60_000 });
+  }, { maxWait: 10_000, timeout: 15_000 });
 }
 
 /** Cancelled by an operator: every unfinished job CANCELLED, then the campaign, unless it finished first. */
