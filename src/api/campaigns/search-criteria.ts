@@ -20,6 +20,16 @@ export const searchCriteriaBody = z
     message: 'needs at least one criterion (titles, locations, seniorities, industries, keywords, employee_ranges)',
   });
 
+/** The criteria as the API shows them (the fields given at creation). */
+export const searchCriteriaData = z.object({
+  titles: z.array(z.string()).optional(),
+  locations: z.array(z.string()).optional(),
+  seniorities: z.array(z.string()).optional(),
+  industries: z.array(z.string()).optional(),
+  keywords: z.string().optional(),
+  employee_ranges: z.array(z.string()).optional(),
+});
+
 export type SearchCriteriaBody = z.output<typeof searchCriteriaBody>;
 
 /** The JSON column's value: a `SearchCriteria`, which the job activities read back as such. */
