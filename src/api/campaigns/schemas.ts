@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageData, timestamp, uuid } from '../http/common-schemas';
+import { pageData, text, timestamp, uuid } from '../http/common-schemas';
 import { paginationQuery } from '../http/pagination';
 import { statusCounts } from '../shared/status-counts';
 import { CAMPAIGN_STATUSES, JOB_STATUSES, LEAD_STATUSES } from '../shared/statuses';
@@ -10,11 +10,11 @@ export const MAX_LEAD_LIMIT = 1000;
 // ---- input ----
 
 export const createCampaignBody = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(200),
+  name: text({ max: 200 }),
   search_criteria: searchCriteriaBody,
   lead_limit: z.number().int().min(1).max(MAX_LEAD_LIMIT),
-  copy_prompt: z.string().trim().min(1, 'is required').max(10_000),
-  instantly_campaign_id: z.string().trim().min(1, 'is required').max(200),
+  copy_prompt: text({ max: 10_000 }),
+  instantly_campaign_id: text({ max: 200 }),
 });
 
 export const campaignParams = z.strictObject({ id: uuid('campaign') });
@@ -25,7 +25,7 @@ export const listCampaignsQuery = z.strictObject({
 });
 
 /** An operator's pause of one campaign may say why. */
-export const pauseCampaignBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+export const pauseCampaignBody = z.strictObject({ reason: text({ max: 500 }).optional() }).optional();
 
 // ---- output ----
 

@@ -4,6 +4,22 @@ import { z } from 'zod';
 export const noQuery = z.strictObject({});
 /** Routes that take no body accept none or `{}`, and nothing else. */
 export const noBody = z.strictObject({}).optional();
+// In a `u` regex \p{Cs} matches only surrogates that do not form a pair.
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+
+/**
+ * Free text that PostgreSQL stores as given: no NUL character (text and jsonb refuse it) and no unpaired
+ * UTF-16 surrogate (jsonb refuses it, text would store U+FFFD). Schemathesis found both (500s, and a
+ * manual pause whose reason the breaker's activity could never write).
+ */
+export const text = ({ max, empty = 'is required' }: { max: number; empty?: string }) =>
+  z
+    .string()
+    .trim()
+    .min(1, empty)
+    .max(max)
+    .refine((value) => !UNSTORABLE.test(value), 'must not contain NUL characters or unpaired surrogates');
+
 /** Our ids are UUIDs; anything else is a 400 before the database is asked. */
 export const uuid = (what: string) => z.uuid({ error: `must be a ${what} id (UUID)` });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SERVICES } from '../../providers/types';
-import { timestamp } from '../http/common-schemas';
+import { text, timestamp } from '../http/common-schemas';
 import { statusCounts } from '../shared/status-counts';
 import { CAMPAIGN_STATUSES, JOB_STATUSES } from '../shared/statuses';
 import { serviceName } from './service-name';
@@ -11,7 +11,7 @@ export const resetParams = z.strictObject({ service: serviceName });
 
 export const pauseServiceBody = z.strictObject({
   service: serviceName,
-  reason: z.string().trim().min(1, 'is required').max(500),
+  reason: text({ max: 500 }),
 });
 
 export const resumeServiceBody = z.strictObject({ service: serviceName });
