@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { WorkflowHandle } from '@temporalio/client';
+import { countTrip, observeCascade, observeFanOut } from '../src/metrics/breaker';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import type { ActivityDeps } from './deps';
 import { logPaused } from './campaigns';
@@ -58,6 +59,7 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
      * transaction (set-based), then every paused campaign's workflow is told to stop dispatching.
      */
     async applyBreakerOpened({ openedAt, metadata }: { openedAt: string; metadata: BreakerMetadata }): Promise<BreakerOpenedResult> {
+      const started = Date.now();
       const cause = metadata.service && metadata.error
         ? `circuit breaker opened: ${metadata.service} ${metadata.failure_type ?? 'failure'}: ${metadata.error}`
         : `circuit breaker opened by ${metadata.opened_by}: ${metadata.reason ?? 'no reason given'}`;
@@ -81,10 +83,12 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
       logPaused(logger, cause, paused.campaigns, paused.jobs);
 
       const request = { reason: cause, persist: false };
+      const fanOutStarted = Date.now();
       const signalErrors = await tellCampaigns(paused.campaigns.map((c) => c.id), {
         update: (handle) => handle.executeUpdate(pauseCampaignUpdate, { args: [request] }),
         signal: (handle) => handle.signal(pauseCampaignSignal, request),
       });
+      observeFanOut('pause', Date.now() - fanOutStarted, paused.campaigns.length, signalErrors.length);
       for (const failed of signalErrors) {
         logger.error({ campaignId: failed.campaign_id, error: failed.error }, `Campaign ${failed.campaign_id} could not be told to pause`);
       }
@@ -92,6 +96,8 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         { event: 'queue_paused', campaigns: paused.campaigns.length, jobs: paused.jobs.length },
         `Queue paused: ${paused.campaigns.length} campaigns and ${paused.jobs.length} jobs paused`,
       );
+      countTrip(metadata.service, metadata.failure_type);
+      observeCascade('open', Date.now() - started);
       return { campaignsPaused: paused.campaigns.length, jobsPaused: paused.jobs.length, signalErrors };
     },
 
@@ -130,6 +136,7 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
      * reported; it does not hold up the others (SPEC rule 7).
      */
     async applyQueueResumed({ actor }: { actor: string }): Promise<ResumeQueueResult> {
+      const started = Date.now();
       logger.info({ event: 'queue_resume_prerequisites', actor }, 'Prerequisites met: All circuit breakers are closed - proceeding with queue resume');
       // The audit row goes in with the state change: once campaigns resume, their jobs keep the database
       // busy (on PGlite, one connection), and the operator's answer must not wait behind them.
@@ -147,10 +154,12 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         return { campaigns, jobsResumed };
       });
 
+      const fanOutStarted = Date.now();
       const errors = await tellCampaigns(campaigns.map((c) => c.id), {
         update: (handle) => handle.executeUpdate(resumeCampaignUpdate),
         signal: (handle) => handle.signal(resumeCampaignSignal),
       });
+      observeFanOut('resume', Date.now() - fanOutStarted, campaigns.length, errors.length);
       for (const failed of errors) {
         const reason = `Resume failed: ${failed.error}`;
         await prisma.$transaction((tx) => pauseCampaignRows(tx, reason, [failed.campaign_id]));
@@ -167,6 +176,7 @@ export function breakerActivities({ prisma, temporal, logger, fanOutConcurrency 
         { event: 'queue_resumed', actor, ...result },
         `Manual queue resume completed: ${result.jobs_resumed} jobs, ${result.campaigns_resumed} campaigns resumed`,
       );
+      observeCascade('resume', Date.now() - started);
       return result;
     },
   };

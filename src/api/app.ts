@@ -7,8 +7,10 @@ import { parseJsonBody, requireJsonContentType } from './http/json-body';
 import { requestLog } from './http/request-log';
 import { routerOf } from './http/route';
 import { referenceRouter } from './openapi/router';
-import { API_PREFIX } from './paths';
+import { API_PREFIX, METRICS_PATH } from './paths';
 import { API_FEATURES } from './routes';
+import { metricsHandler } from '../metrics/http';
+import { registerStateMetrics } from '../metrics/state';
 
 export type { ApiDeps } from './deps';
 export { parseApiKeys, type ApiKey, type ApiRole } from './auth';
@@ -25,6 +27,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('etag', false);
   app.use(helmet());
   app.use(requestLog(deps.logger));
+  // Prometheus, behind a key like the rest (any role): scrape with `authorization: { credentials: <key> }`.
+  registerStateMetrics(deps.prisma, deps.logger);
+  app.get(METRICS_PATH, authenticate(deps.apiKeys), metricsHandler);
   // Operator data changes by the second: never serve it from a cache.
   app.use(API_PREFIX, (_req, res, next) => {
     res.set('Cache-Control', 'no-store');

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { requiredRole } from '../auth';
 import { JSON_BODY_LIMIT } from '../http/json-body';
 import type { ApiFeature, ApiRoute } from '../http/route';
-import { API_PREFIX } from '../paths';
+import { API_PREFIX, METRICS_PATH } from '../paths';
 
 /** Where the reference lives (both open, like health). */
 export const OPENAPI_PATH = '/openapi.json';
@@ -61,6 +61,19 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
     'x-required-role': null,
     responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
   });
+  registry.registerPath({
+    method: 'get',
+    path: METRICS_PATH,
+    tags: ['Monitoring'],
+    operationId: 'getMetrics',
+    summary: 'Prometheus metrics of this process (and its Temporal SDK worker metrics, when it runs a worker)',
+    security: [{ [BEARER]: [] }],
+    'x-required-role': requiredRole('get'),
+    responses: {
+      200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: z.string() } } },
+      401: { description: SHARED_ERRORS[401], content: { 'application/json': { schema: errorEnvelope } } },
+    },
+  });
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
@@ -73,7 +86,7 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
         '`POST /queue-management/circuit-breakers/{service}/reset`, then `POST /queue-management/resume-queue`.',
     },
     servers: [{ url: '/', description: 'This server' }],
-    tags: [...features.map(({ tag, description }) => ({ name: tag, description })), { name: 'Reference', description: 'This API reference' }],
+    tags: [...features.map(({ tag, description }) => ({ name: tag, description })), { name: 'Reference', description: 'This API reference' }, { name: 'Monitoring', description: 'Prometheus scrape target' }],
   });
 }
 
