@@ -95,6 +95,14 @@ describe('OpenAPI document', () => {
     expect(document.components.schemas!.Error).toMatchObject({ properties: { status: { enum: ['error'] }, detail: { type: 'string' } } });
   });
 
+  it('links the new campaign id to the routes that take it, by operationIds that exist', () => {
+    const ids = new Set(operations().map(({ op }) => (op as unknown as { operationId: string }).operationId));
+    expect(ids.size).toBe(operations().length);
+    const links = (document.paths['/api/v1/campaigns']!.post!.responses['201'] as { links?: Record<string, { operationId: string }> }).links!;
+    expect(Object.keys(links)).toHaveLength(7);
+    for (const link of Object.values(links)) expect(ids).toContain(link.operationId);
+  });
+
   it('renders at /api/v1/docs from files this process serves (no CDN, no inline script)', async () => {
     const page = await request(app).get('/api/v1/docs').expect(200).expect('Content-Type', /text\/html/);
     const assets = [...page.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);

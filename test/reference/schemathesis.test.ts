@@ -61,7 +61,8 @@ describe('Schemathesis against the running API', () => {
         '--checks',
         'not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance',
         '--phases',
-        'examples,coverage,fuzzing',
+        // Stateful: follows the document's links (a new campaign's id into start, pause, cancel, jobs...).
+        'examples,coverage,fuzzing,stateful',
         '--max-examples',
         String(MAX_EXAMPLES),
         '--seed',
@@ -87,7 +88,7 @@ describe('Schemathesis against the running API', () => {
     expect(summary).toMatch(new RegExp(`Tested: ${operations.length}\\b`));
     const report = readFileSync(junit, 'utf8');
     const tested = [...report.matchAll(/<testcase name="([^"]+)"/g)].map((m) => m[1]!.replace(/&#x27;|&apos;/g, "'"));
-    expect(tested.sort()).toEqual(operations);
+    expect(tested.sort()).toEqual([...operations, 'Stateful tests'].sort());
     expect(report).not.toMatch(/<failure|<error/);
   }, 900_000);
 });

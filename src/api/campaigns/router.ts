@@ -1,7 +1,7 @@
 import { actorOf } from '../auth';
 import { conflict } from '../http/http-error';
 import { pageOf } from '../http/pagination';
-import { defineRoute, type ApiFeature } from '../http/route';
+import { defineRoute, operationId, type ApiFeature } from '../http/route';
 import { RESUME_QUEUE_ROUTE } from '../paths';
 import { countsByStatus } from '../shared/status-counts';
 import { JOB_STATUSES, LEAD_STATUSES, TERMINAL_CAMPAIGN_STATUSES } from '../shared/statuses';
@@ -35,7 +35,25 @@ export const campaignsFeature: ApiFeature = {
       path: '/campaigns',
       summary: 'Create a campaign (CREATED; start it with POST /campaigns/{id}/start)',
       body: createCampaignBody,
-      success: { status: 201, description: 'The new campaign', data: campaignData },
+      success: {
+        status: 201,
+        description: 'The new campaign',
+        data: campaignData,
+        // What a client does next with the new id (Schemathesis follows these in its stateful phase).
+        links: Object.fromEntries(
+          (
+            [
+              ['GetCampaign', 'get', '/campaigns/:id'],
+              ['StartCampaign', 'post', '/campaigns/:id/start'],
+              ['PauseCampaign', 'post', '/campaigns/:id/pause'],
+              ['CancelCampaign', 'post', '/campaigns/:id/cancel'],
+              ['ResumeCampaign', 'post', '/campaigns/:id/resume'],
+              ['ListJobs', 'get', '/campaigns/:id/jobs'],
+              ['ListLeads', 'get', '/campaigns/:id/leads'],
+            ] as const
+          ).map(([name, method, path]) => [name, { operationId: operationId(method, path), parameters: { id: '$response.body#/data/id' } }]),
+        ),
+      },
       async handle({ body }, { deps, res }) {
         const campaign = await deps.prisma.campaign.create({
           data: {

@@ -30,13 +30,26 @@ export interface RouteDefinition<P extends Schema | undefined, Q extends Schema 
   /** POST only. Default: no body, or `{}`. */
   body?: B;
   /** The `data` of the success envelope; omitted for a route that always refuses. */
-  success?: { status: 200 | 201 | 202; description: string; data: D };
+  success?: { status: 200 | 201 | 202; description: string; data: D; links?: Record<string, RouteLink> };
   errors?: Partial<Record<RouteErrorStatus, string>>;
   /** Gets the parsed input; returns the success `data`, or throws an HttpError. */
   handle(
     input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> },
     context: { deps: ApiDeps; res: Response },
   ): Promise<D extends Schema ? z.input<D> : never>;
+}
+
+/** An OpenAPI link: where a value of this route's answer goes next (clients and Schemathesis follow them). */
+export interface RouteLink {
+  operationId: string;
+  parameters: Record<string, string>;
+  description?: string;
+}
+
+/** `post /campaigns/:id/start` -> `postCampaignsIdStart`: the operationId the reference gives a route. */
+export function operationId(method: 'get' | 'post', path: string): string {
+  const words = path.split(/[/:-]+/).filter(Boolean);
+  return method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
 }
 
 // Type-erased, to keep routes of different shapes in one list.

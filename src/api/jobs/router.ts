@@ -1,7 +1,7 @@
 import { findCampaignOr404 } from '../campaigns/lookup';
 import { notFound } from '../http/http-error';
 import { pageOf } from '../http/pagination';
-import { defineRoute, type ApiFeature } from '../http/route';
+import { defineRoute, operationId, type ApiFeature } from '../http/route';
 import { campaignJobsParams, jobData, jobPageData, jobParams, listJobsQuery } from './schemas';
 import { jobView } from './view';
 
@@ -15,7 +15,12 @@ export const jobsFeature: ApiFeature = {
       summary: "A campaign's jobs, oldest first",
       params: campaignJobsParams,
       query: listJobsQuery,
-      success: { status: 200, description: 'One page of jobs', data: jobPageData },
+      success: {
+        status: 200,
+        description: 'One page of jobs',
+        data: jobPageData,
+        links: { GetJob: { operationId: operationId('get', '/jobs/:id'), parameters: { id: '$response.body#/data/jobs/0/id' } } },
+      },
       errors: { 404: 'No campaign with this id' },
       async handle({ params: { id }, query: { status, ...page } }, { deps: { prisma } }) {
         await findCampaignOr404(prisma, id);

@@ -2,7 +2,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteCo
 import { z } from 'zod';
 import { requiredRole } from '../auth';
 import { JSON_BODY_LIMIT } from '../http/json-body';
-import type { ApiFeature, ApiRoute } from '../http/route';
+import { operationId, type ApiFeature, type ApiRoute } from '../http/route';
 import { API_PREFIX, METRICS_PATH } from '../paths';
 
 /** Where the reference lives (both open, like health). */
@@ -95,9 +95,9 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
   const takesInput = Boolean(route.params || route.query || route.method === 'post');
   const responses: Record<number, ResponseConfig> = {};
   if (route.success) {
-    const { status, description, data } = route.success;
+    const { status, description, data, links } = route.success;
     const envelope = z.object({ status: z.literal('success'), data });
-    responses[status] = { description, content: { 'application/json': { schema: envelope } } };
+    responses[status] = { description, content: { 'application/json': { schema: envelope } }, ...(links ? { links } : {}) };
   }
   const errors: Partial<Record<number, string>> = {
     ...(takesInput ? { 400: SHARED_ERRORS[400] } : {}),
@@ -113,10 +113,10 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
   return {
     method: route.method,
     path: API_PREFIX + route.path.replace(/:(\w+)/g, '{$1}'),
-    operationId: operationId(route),
+    operationId: operationId(route.method, route.path),
     tags: [tag],
     summary: route.summary,
-    ...(route.description ? { description: route.description } : {}),
+    description: [route.description, role ? `Needs an API key with the ${role} role.` : 'Open: needs no API key.'].filter(Boolean).join('\n\n'),
     security: role ? [{ [BEARER]: [] }] : [],
     'x-required-role': role,
     request: {
@@ -128,8 +128,3 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
   };
 }
 
-/** `post /campaigns/:id/start` -> `postCampaignsIdStart`: stable names for generated clients. */
-function operationId(route: ApiRoute): string {
-  const words = route.path.split(/[/:-]+/).filter(Boolean);
-  return route.method + words.map((word) => word[0]!.toUpperCase() + word.slice(1)).join('');
-}
