@@ -17,7 +17,7 @@ const errorEnvelope = z
 
 /** The shared failures: which of them a route can answer follows from its definition. */
 const SHARED_ERRORS = {
-  400: 'Invalid input: the detail names every offending field',
+  400: 'Invalid input (the detail names every offending field), or a refused prerequisite',
   401: 'Missing or unknown API key',
   403: 'A viewer key on a route that needs the operator role',
   413: `Request body larger than ${JSON_BODY_LIMIT}`,
@@ -92,7 +92,6 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
 
 function operationOf(tag: string, route: ApiRoute): RouteConfig {
   const role = route.open ? null : requiredRole(route.method);
-  const takesInput = Boolean(route.params || route.query || route.method === 'post');
   const responses: Record<number, ResponseConfig> = {};
   if (route.success) {
     const { status, description, data, links } = route.success;
@@ -100,7 +99,8 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
     responses[status] = { description, content: { 'application/json': { schema: envelope } }, ...(links ? { links } : {}) };
   }
   const errors: Partial<Record<number, string>> = {
-    ...(takesInput ? { 400: SHARED_ERRORS[400] } : {}),
+    // Every route validates its query at least (an unknown field is a 400).
+    400: SHARED_ERRORS[400],
     ...(role ? { 401: SHARED_ERRORS[401] } : {}),
     ...(role === 'operator' ? { 403: SHARED_ERRORS[403] } : {}),
     ...route.errors,
