@@ -7,6 +7,7 @@ import { BULK_TX } from '../src/store/tx';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { storableOrNull, storableText } from '../src/util/storable-text';
 import type { ActivityDeps } from './deps';
+import { countTrip, observeCascade, observeFanOut } from '../src/metrics/breaker';
 import { withKeepAlive } from './keep-alive';
 import { logPaused } from './logging';
 import {
@@ -77,6 +78,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
         return { applied, campaigns };
       }, BULK_TX);
       if (written.applied) {
+        countTrip(metadata.service, metadata.failure_type);
         logger.error({ event: 'breaker_opened', ...metadata }, `Circuit breaker opened for ${metadata.service ?? 'all services'}: ${metadata.error ?? metadata.reason}`);
         logger.warn({ event: 'queue_pausing', campaigns: written.campaigns.length }, 'Pausing queues: circuit breaker is OPEN');
         logPaused(logger, cause, written.campaigns, []);
@@ -119,6 +121,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
   async function resumed(t: Extract<BreakerTransition, { kind: 'resumed' }>): Promise<TransitionWritten> {
     logger.info({ event: 'queue_resume_prerequisites', actor: t.actor }, 'Prerequisites met: All circuit breakers are closed - proceeding with queue resume');
     const key = eventKey(t.seq, 'QUEUE_RESUMED');
+    const started = Date.now();
     const written = await prisma.$transaction(async (tx) => {
       if (!(await openGate(tx, { seq: t.seq }))) return undefined;
       const { campaigns, jobsResumed } = await resumeAllCampaigns(tx);
@@ -131,7 +134,10 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
       }]);
       return { jobsResumed, campaignsResumed: campaigns.length };
     }, BULK_TX);
-    if (written) return { applied: true, ...written };
+    if (written) {
+      observeCascade('resume', Date.now() - started);
+      return { applied: true, ...written };
+    }
     const event = await breakerEventByKey(prisma, key);
     const counts = (event?.metadata ?? {}) as { jobs_resumed?: number; campaigns_eligible?: number };
     return { applied: false, jobsResumed: counts.jobs_resumed ?? 0, campaignsResumed: counts.campaigns_eligible ?? 0 };
@@ -193,6 +199,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
    * overtook us) it stops. Campaigns a workflow started behind the gate's back are caught here too.
    */
   async function pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+    const started = Date.now();
     let campaignsPaused = 0;
     let jobsPaused = 0;
     let afterId: string | null = null;
@@ -222,6 +229,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
       metadata: { jobs_paused: jobsPaused },
     }]);
     logger.warn({ event: 'queue_paused', jobs: jobsPaused }, `Queue paused: every campaign and ${jobsPaused} jobs paused`);
+    observeCascade('open', Date.now() - started);
     return { campaignsPaused, jobsPaused };
   }
 
@@ -232,6 +240,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
    * for a resume, its campaign is paused again and reported (SPEC rule 7: it does not block the others).
    */
   async function fanOut({ target, reason, resumed }: FanOutRequest): Promise<{ acknowledged: number; errors: CampaignResumeError[] }> {
+    const started = Date.now();
     const errors: CampaignResumeError[] = [];
     let acknowledgedTotal = 0;
     for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
@@ -267,6 +276,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
         `Manual queue resume completed: ${resumed.jobs} jobs, ${campaigns} campaigns resumed`,
       );
     }
+    observeFanOut(target === 'PAUSED' ? 'pause' : 'resume', Date.now() - started, acknowledgedTotal + errors.length, errors.length);
     return { acknowledged: acknowledgedTotal, errors };
   }
 

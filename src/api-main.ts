@@ -3,7 +3,8 @@
  * (workers run separately with `npm run worker`).
  */
 import path from 'node:path';
-import { createApp } from './api/app';
+import { API_PREFIX, createApp } from './api/app';
+import { METRICS_PATH } from './api/paths';
 import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -19,7 +20,10 @@ async function main(): Promise<void> {
   const apiKeys = resolveApiKeys(config);
   if (apiKeys.generated) process.stdout.write(`Operator key: ${apiKeys.generated.key} (kept in ${apiKeys.generated.file})\n`);
   const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
-  const server = app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}/api/v1` }, 'API listening'));
+  const origin = `http://${config.HOST}:${config.PORT}`;
+  const server = app.listen(config.PORT, config.HOST, () =>
+    logger.info({ url: `${origin}${API_PREFIX}`, reference: `${origin}${API_PREFIX}/docs`, metrics: `${origin}${METRICS_PATH}` }, 'API listening'),
+  );
   const stop = () => {
     server.close(async () => {
       await db.close();

@@ -5,18 +5,22 @@
  */
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { createApp } from './api/app';
+import { API_PREFIX, createApp } from './api/app';
+import { METRICS_PATH } from './api/paths';
 import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
+import { freeLoopbackPort } from './metrics/temporal-sdk';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
 import { createConfiguredWorkers, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL });
-  routeSdkLogsTo(logger, config.LOG_LEVEL);
+  // The SDK's worker metrics on loopback, served through the API's /metrics.
+  const sdkMetricsPort = config.TEMPORAL_SDK_METRICS_PORT || (await freeLoopbackPort());
+  routeSdkLogsTo(logger, config.LOG_LEVEL, { metricsBindAddress: `127.0.0.1:${sdkMetricsPort}` });
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => logger.error({ err: error }, 'shutdown step failed'));
@@ -46,11 +50,14 @@ async function main(): Promise<void> {
     });
     stops.push(() => new Promise((resolve) => server.close(() => resolve())));
 
-    const apiUrl = `http://${config.HOST}:${config.PORT}/api/v1`;
+    const origin = `http://${config.HOST}:${config.PORT}`;
+    const apiUrl = `${origin}${API_PREFIX}`;
     const lines = [
       '',
       'leadgen-orchestrator is running',
       `  API            ${apiUrl}   (try: curl ${apiUrl}/health)`,
+      `  API reference  ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/openapi.json)`,
+      `  Metrics        ${origin}${METRICS_PATH}   (Prometheus, with the key; includes the Temporal SDK's worker metrics)`,
       temporal.devServer ? `  Temporal UI    ${temporal.devServer.uiUrl}` : `  Temporal       ${temporal.address}`,
       `  Temporal gRPC  ${temporal.address}`,
       `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,

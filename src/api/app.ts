@@ -1,23 +1,23 @@
 import express from 'express';
 import helmet from 'helmet';
 import { authenticate } from './auth';
-import { campaignsRouter } from './campaigns/router';
 import type { ApiDeps } from './deps';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { parseJsonBody, requireJsonContentType } from './http/json-body';
 import { requestLog } from './http/request-log';
-import { healthRouter } from './health/router';
-import { jobsRouter } from './jobs/router';
-import { leadsRouter } from './leads/router';
-import { API_PREFIX } from './paths';
-import { queueManagementRouter } from './queue-management/router';
+import { routerOf } from './http/route';
+import { referenceRouter } from './openapi/router';
+import { API_PREFIX, METRICS_PATH } from './paths';
+import { API_FEATURES } from './routes';
+import { metricsHandler } from '../metrics/http';
+import { registerStateMetrics } from '../metrics/state';
 
 export type { ApiDeps } from './deps';
 export { parseApiKeys, type ApiKey, type ApiRole } from './auth';
 export { API_PREFIX } from './paths';
 
 /**
- * The REST API (SPEC section 4). Order matters: health is open; everything else is authenticated
+ * The REST API (SPEC section 4). Order matters: health and the API reference are open; everything else is authenticated
  * before its body is even read, so an anonymous caller learns nothing but 401.
  */
 export function createApp(deps: ApiDeps): express.Express {
@@ -27,19 +27,21 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('etag', false);
   app.use(helmet());
   app.use(requestLog(deps.logger));
+  // Prometheus, behind a key like the rest (any role): scrape with `authorization: { credentials: <key> }`.
+  registerStateMetrics(deps.prisma, deps.logger);
+  app.get(METRICS_PATH, authenticate(deps.apiKeys), metricsHandler);
   // Operator data changes by the second: never serve it from a cache.
   app.use(API_PREFIX, (_req, res, next) => {
     res.set('Cache-Control', 'no-store');
     next();
   });
 
-  app.use(API_PREFIX, healthRouter(deps));
+  const routes = API_FEATURES.flatMap((feature) => feature.routes);
+  app.use(API_PREFIX, referenceRouter());
+  app.use(API_PREFIX, routerOf(routes.filter((route) => route.open), deps));
   app.use(API_PREFIX, authenticate(deps.apiKeys));
   app.use(API_PREFIX, requireJsonContentType, parseJsonBody);
-  app.use(API_PREFIX, queueManagementRouter(deps));
-  app.use(API_PREFIX, campaignsRouter(deps));
-  app.use(API_PREFIX, jobsRouter(deps));
-  app.use(API_PREFIX, leadsRouter(deps));
+  app.use(API_PREFIX, routerOf(routes.filter((route) => !route.open), deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

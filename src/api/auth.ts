@@ -12,6 +12,11 @@ const ROLES: readonly ApiRole[] = ['operator', 'viewer'];
 // Viewers read; everything else changes state and needs an operator.
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
+/** The least role a request with this method needs (the rule authenticate() enforces, and the API reference shows). */
+export function requiredRole(method: string): ApiRole {
+  return READ_METHODS.has(method.toUpperCase()) ? 'viewer' : 'operator';
+}
+
 /**
  * Parses `"operator:KEY1,viewer:KEY2"` (e.g. the API_KEYS variable). Errors name the entry's position,
  * never its key.
@@ -39,7 +44,7 @@ export function authenticate(keys: ApiKey[]): RequestHandler {
     if (!presented) return next(unauthorized('Missing API key: send Authorization: Bearer <key>', res));
     const role = roleOf(known, presented);
     if (!role) return next(unauthorized('Invalid API key', res));
-    if (role !== 'operator' && !READ_METHODS.has(req.method)) {
+    if (role !== 'operator' && requiredRole(req.method) === 'operator') {
       return next(new HttpError(403, `The ${role} role may only read; ${req.method} needs the operator role`));
     }
     res.locals.actor = role;

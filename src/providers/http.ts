@@ -4,6 +4,8 @@
  * following SPEC rule 1. All five clients go through `callJson`.
  */
 import type { z } from 'zod';
+import { measureProviderCall } from '../metrics/providers';
+import { storableText } from '../util/storable-text';
 import { DataError, ServiceError, type ServiceName } from './types';
 
 export interface HttpCall {
@@ -20,7 +22,11 @@ export interface HttpCall {
 }
 
 /** Calls the service and returns its parsed JSON body, or throws ServiceError / DataError. */
-export async function callJson(call: HttpCall): Promise<unknown> {
+export function callJson(call: HttpCall): Promise<unknown> {
+  return measureProviderCall(call.service, () => send(call));
+}
+
+async function send(call: HttpCall): Promise<unknown> {
   const where = `${call.service} ${call.method} ${call.describePath ?? call.path}`;
   let status: number;
   let headers: Headers;
@@ -140,7 +146,9 @@ export function describeErrorBody(bodyText: string): string {
   } catch {
     // not JSON: keep the raw text
   }
-  return `: ${text.length > 300 ? `${text.slice(0, 300)}...` : text}`;
+  const shown = text.length > 300 ? `${text.slice(0, 300)}...` : text;
+  // It ends up in the database (job error, breaker metadata), which refuses NUL and lone surrogates (a cut pair too).
+  return `: ${storableText(shown)}`;
 }
 
 function pickMessage(json: unknown): string | undefined {

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import type { Prisma } from '../../generated/prisma/client';
 import type { SearchCriteria } from '../../providers/types';
+import { text } from '../http/common-schemas';
 
-const term = z.string().trim().min(1, 'must not be empty').max(200);
+const term = text({ max: 200, empty: 'must not be empty' });
 const terms = z.array(term).min(1, 'must list at least one value').max(100);
 
 /** The API's snake_case search criteria; the database stores `SearchCriteria` (camelCase). */
@@ -12,13 +13,23 @@ export const searchCriteriaBody = z
     locations: terms.optional(),
     seniorities: terms.optional(),
     industries: terms.optional(),
-    keywords: z.string().trim().min(1, 'must not be empty').max(500).optional(),
+    keywords: text({ max: 500, empty: 'must not be empty' }).optional(),
     // Apollo writes ranges as "11,50"; the provider client accepts "11-50" too.
     employee_ranges: z.array(z.string().regex(/^\d+[,-]\d+$/, 'must look like "11,50" or "11-50"')).min(1).max(20).optional(),
   })
   .refine((criteria) => Object.values(criteria).some((value) => value !== undefined), {
     message: 'needs at least one criterion (titles, locations, seniorities, industries, keywords, employee_ranges)',
   });
+
+/** The criteria as the API shows them (the fields given at creation). */
+export const searchCriteriaData = z.object({
+  titles: z.array(z.string()).optional(),
+  locations: z.array(z.string()).optional(),
+  seniorities: z.array(z.string()).optional(),
+  industries: z.array(z.string()).optional(),
+  keywords: z.string().optional(),
+  employee_ranges: z.array(z.string()).optional(),
+});
 
 export type SearchCriteriaBody = z.output<typeof searchCriteriaBody>;
 

@@ -11,8 +11,12 @@ export const paginationQuery = {
     .regex(/^\d+$/, `must be a whole number from 1 to ${MAX_PAGE_SIZE}`)
     .transform(Number)
     .pipe(z.number().int().min(1).max(MAX_PAGE_SIZE))
+    .meta({ description: `Page size, 1 to ${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE})` })
     .optional(),
-  cursor: z.uuid({ error: 'must be the next_cursor of a previous page' }).optional(),
+  cursor: z
+    .uuid({ error: 'must be the next_cursor of a previous page' })
+    .meta({ description: 'The next_cursor of the previous page (same filters)' })
+    .optional(),
 };
 
 export interface PageRequest {

@@ -1,38 +1,51 @@
-import { Router } from 'express';
 import { findCampaignOr404 } from '../campaigns/lookup';
-import type { ApiDeps } from '../deps';
-import { noQuery } from '../http/common-schemas';
-import { sendData } from '../http/envelope';
 import { notFound } from '../http/http-error';
 import { pageOf } from '../http/pagination';
-import { parseInput } from '../http/validate';
-import { campaignJobsParams, jobParams, listJobsQuery } from './schemas';
+import { defineRoute, operationId, type ApiFeature } from '../http/route';
+import { campaignJobsParams, jobData, jobPageData, jobParams, listJobsQuery } from './schemas';
 import { jobView } from './view';
 
-export function jobsRouter({ prisma }: ApiDeps): Router {
-  const router = Router();
-
-  router.get('/campaigns/:id/jobs', async (req, res) => {
-    const { id } = parseInput(campaignJobsParams, req.params, 'params');
-    const { status, ...page } = parseInput(listJobsQuery, req.query, 'query');
-    await findCampaignOr404(prisma, id);
-    const where = { campaignId: id, ...(status ? { status } : {}) };
-    // Oldest first: the order the pipeline created them in.
-    const { items, next_cursor, total } = await pageOf(
-      page,
-      (args) => prisma.job.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
-      (only) => prisma.job.count({ where: { ...where, ...only } }),
-    );
-    sendData(res, { jobs: items.map(jobView), next_cursor, total });
-  });
-
-  router.get('/jobs/:id', async (req, res) => {
-    const { id } = parseInput(jobParams, req.params, 'params');
-    parseInput(noQuery, req.query, 'query');
-    const job = await prisma.job.findUnique({ where: { id } });
-    if (!job) throw notFound(`Job ${id} not found`);
-    sendData(res, jobView(job));
-  });
-
-  return router;
-}
+export const jobsFeature: ApiFeature = {
+  tag: 'Jobs',
+  description: "A campaign's units of work: one per lead and step (FETCH_LEADS, VERIFY_EMAIL, ENRICH_LEAD, WRITE_COPY, PUSH_TO_INSTANTLY).",
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: '/campaigns/:id/jobs',
+      summary: "A campaign's jobs, oldest first",
+      params: campaignJobsParams,
+      query: listJobsQuery,
+      success: {
+        status: 200,
+        description: 'One page of jobs',
+        data: jobPageData,
+        links: { GetJob: { operationId: operationId('get', '/jobs/:id'), parameters: { id: '$response.body#/data/jobs/0/id' } } },
+      },
+      errors: { 404: 'No campaign with this id' },
+      async handle({ params: { id }, query: { status, ...page } }, { deps: { prisma } }) {
+        await findCampaignOr404(prisma, id);
+        const where = { campaignId: id, ...(status ? { status } : {}) };
+        // Oldest first: the order the pipeline created them in.
+        const { items, next_cursor, total } = await pageOf(
+          page,
+          (args) => prisma.job.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
+          (only) => prisma.job.count({ where: { ...where, ...only } }),
+        );
+        return { jobs: items.map(jobView), next_cursor, total };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/jobs/:id',
+      summary: 'One job',
+      params: jobParams,
+      success: { status: 200, description: 'The job', data: jobData },
+      errors: { 404: 'No job with this id' },
+      async handle({ params: { id } }, { deps: { prisma } }) {
+        const job = await prisma.job.findUnique({ where: { id } });
+        if (!job) throw notFound(`Job ${id} not found`);
+        return jobView(job);
+      },
+    }),
+  ],
+};

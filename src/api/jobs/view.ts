@@ -1,6 +1,9 @@
+import type { z } from 'zod';
 import type { Job } from '../../generated/prisma/client';
+import { isoTime, isoTimeOrNull } from '../http/common-schemas';
+import type { jobData } from './schemas';
 
-export function jobView(job: Job) {
+export function jobView(job: Job): z.input<typeof jobData> {
   return {
     id: job.id,
     campaign_id: job.campaignId,
@@ -9,9 +12,9 @@ export function jobView(job: Job) {
     status: job.status,
     attempts: job.attempts,
     error: job.error,
-    created_at: job.createdAt,
-    updated_at: job.updatedAt,
-    started_at: job.startedAt,
-    completed_at: job.completedAt,
+    created_at: isoTime(job.createdAt),
+    updated_at: isoTime(job.updatedAt),
+    started_at: isoTimeOrNull(job.startedAt),
+    completed_at: isoTimeOrNull(job.completedAt),
   };
 }

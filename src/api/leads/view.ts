@@ -1,6 +1,9 @@
+import type { z } from 'zod';
 import type { Lead } from '../../generated/prisma/client';
+import { isoTime, isoTimeOrNull } from '../http/common-schemas';
+import type { leadData } from './schemas';
 
-export function leadView(lead: Lead) {
+export function leadView(lead: Lead): z.input<typeof leadData> {
   return {
     id: lead.id,
     campaign_id: lead.campaignId,
@@ -18,8 +21,8 @@ export function leadView(lead: Lead) {
     email_subject: lead.emailSubject,
     email_body: lead.emailBody,
     instantly_lead_id: lead.instantlyLeadId,
-    pushed_at: lead.pushedAt,
-    created_at: lead.createdAt,
-    updated_at: lead.updatedAt,
+    pushed_at: isoTimeOrNull(lead.pushedAt),
+    created_at: isoTime(lead.createdAt),
+    updated_at: isoTime(lead.updatedAt),
   };
 }

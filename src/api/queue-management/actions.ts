@@ -12,7 +12,7 @@ export async function resetBreaker({ temporal, breaker, logger }: ApiDeps, servi
   const next = snapshot.queue.status === 'PAUSED' ? `queue stays PAUSED until ${RESUME_QUEUE_ROUTE}` : 'queue is ACTIVE';
   return {
     service,
-    action: 'circuit_breaker_reset',
+    action: 'circuit_breaker_reset' as const,
     message: `Circuit breaker reset for ${service} - ${next}`,
     circuit_breaker: circuitBreakerView(snapshot),
     queue_status: snapshot.queue.status,
@@ -50,7 +50,7 @@ export async function pauseService({ temporal, breaker, logger }: ApiDeps, servi
     metadata?.failure_type === 'manual' && metadata.opened_by === actor && metadata.service === service && metadata.reason === reason;
   return {
     service,
-    action: 'circuit_breaker_opened',
+    action: 'circuit_breaker_opened' as const,
     reason,
     already_open: !openedByThisRequest,
     circuit_breaker: circuitBreakerView(snapshot),

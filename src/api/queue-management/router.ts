@@ -1,47 +1,65 @@
-import { Router } from 'express';
 import { actorOf } from '../auth';
-import type { ApiDeps } from '../deps';
-import { noBody, noQuery } from '../http/common-schemas';
-import { sendData } from '../http/envelope';
-import { parseInput } from '../http/validate';
+import { defineRoute, type ApiFeature } from '../http/route';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
-import { pauseServiceBody, resetParams, resumeServiceBody } from './schemas';
+import {
+  pauseServiceBody,
+  pauseServiceData,
+  queueStatusData,
+  resetData,
+  resetParams,
+  resumeQueueData,
+  resumeServiceBody,
+  resumeServiceData,
+} from './schemas';
 import { readQueueStatus } from './status';
 
 /** Queue management (SPEC section 4; shapes kept compatible with the seeds). */
-export function queueManagementRouter(deps: ApiDeps): Router {
-  const router = Router();
-
-  router.get('/queue-management/status', async (req, res) => {
-    parseInput(noQuery, req.query, 'query');
-    sendData(res, await readQueueStatus(deps));
-  });
-
-  router.post('/queue-management/circuit-breakers/:service/reset', async (req, res) => {
-    const { service } = parseInput(resetParams, req.params, 'params');
-    parseInput(noQuery, req.query, 'query');
-    parseInput(noBody, req.body, 'body');
-    sendData(res, await resetBreaker(deps, service, actorOf(res)));
-  });
-
-  router.post('/queue-management/resume-queue', async (req, res) => {
-    parseInput(noQuery, req.query, 'query');
-    parseInput(noBody, req.body, 'body');
-    sendData(res, await resumeQueue(deps, actorOf(res)));
-  });
-
-  router.post('/queue-management/pause-service', async (req, res) => {
-    parseInput(noQuery, req.query, 'query');
-    const { service, reason } = parseInput(pauseServiceBody, req.body, 'body');
-    sendData(res, await pauseService(deps, service, reason, actorOf(res)));
-  });
-
-  // Kept from the seeds: the breaker is global, so resuming "a service" is resuming the queue.
-  router.post('/queue-management/resume-service', async (req, res) => {
-    parseInput(noQuery, req.query, 'query');
-    const { service } = parseInput(resumeServiceBody, req.body, 'body');
-    sendData(res, { service, ...(await resumeQueue(deps, actorOf(res))) });
-  });
-
-  return router;
-}
+export const queueManagementFeature: ApiFeature = {
+  tag: 'Queue management',
+  description:
+    'The global circuit breaker and the queue. Recovery is two deliberate steps: reset the breaker, then resume the queue.',
+  routes: [
+    defineRoute({
+      method: 'get',
+      path: '/queue-management/status',
+      summary: 'Breaker, queue, per-service failures, campaign and job counts',
+      success: { status: 200, description: 'The operator view', data: queueStatusData },
+      handle: (_input, { deps }) => readQueueStatus(deps),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/queue-management/circuit-breakers/:service/reset',
+      summary: 'Step 1 of recovery: close the breaker',
+      description: 'Idempotent. Resumes nothing: the queue stays PAUSED until resume-queue.',
+      params: resetParams,
+      success: { status: 200, description: 'The breaker is closed', data: resetData },
+      handle: ({ params }, { deps, res }) => resetBreaker(deps, params.service, actorOf(res)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/queue-management/resume-queue',
+      summary: 'Step 2 of recovery: resume the queue, its campaigns and jobs',
+      description: 'Refused with 400 while the breaker is open.',
+      success: { status: 200, description: 'The queue is ACTIVE', data: resumeQueueData },
+      handle: (_input, { deps, res }) => resumeQueue(deps, actorOf(res)),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/queue-management/pause-service',
+      summary: 'Open the breaker by hand',
+      description: 'The same cascade as a service failure: the queue and every running campaign pause.',
+      body: pauseServiceBody,
+      success: { status: 200, description: 'The breaker is open', data: pauseServiceData },
+      handle: ({ body }, { deps, res }) => pauseService(deps, body.service, body.reason, actorOf(res)),
+    }),
+    // Kept from the seeds: the breaker is global, so resuming "a service" is resuming the queue.
+    defineRoute({
+      method: 'post',
+      path: '/queue-management/resume-service',
+      summary: 'Resume the queue (the breaker is global: the same as resume-queue)',
+      body: resumeServiceBody,
+      success: { status: 200, description: 'The queue is ACTIVE', data: resumeServiceData },
+      handle: async ({ body }, { deps, res }) => ({ service: body.service, ...(await resumeQueue(deps, actorOf(res))) }),
+    }),
+  ],
+};

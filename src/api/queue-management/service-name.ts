@@ -16,4 +16,4 @@ export const serviceName = z.string().transform((value, ctx) => {
   if (isServiceName(service)) return service;
   ctx.addIssue({ code: 'custom', message: invalidServiceNameMessage(value), params: STANDALONE });
   return z.NEVER;
-});
+}).meta({ description: 'A service key (case-insensitive: APOLLO is apollo)', enum: [...SERVICES] });

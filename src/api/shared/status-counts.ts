@@ -1,6 +1,13 @@
+import { z } from 'zod';
+
 export interface StatusCounts<S extends string> {
   total: number;
   by_status: Record<S, number>;
+}
+
+/** The schema of a StatusCounts: every status listed, zeros included. */
+export function statusCounts<S extends string>(statuses: readonly [S, ...S[]] | readonly S[]) {
+  return z.object({ total: z.int().min(0), by_status: z.record(z.enum(statuses as [S, ...S[]]), z.int().min(0)) });
 }
 
 /**
