@@ -4,11 +4,11 @@ import type { ApiDeps } from '../deps';
 import { noBody, noQuery } from '../http/common-schemas';
 import { sendData } from '../http/envelope';
 import { conflict } from '../http/http-error';
-import { pageOf } from '../http/pagination';
 import { parseInput } from '../http/validate';
 import { countsByStatus } from '../shared/status-counts';
 import { JOB_STATUSES, LEAD_STATUSES, TERMINAL_CAMPAIGN_STATUSES } from '../shared/statuses';
 import { RESUME_QUEUE_ROUTE } from '../paths';
+import { listCampaigns } from './list';
 import { findCampaignOr404 } from './lookup';
 import { campaignParams, createCampaignBody, listCampaignsQuery, pauseCampaignBody } from './schemas';
 import { toStoredCriteria } from './search-criteria';
@@ -38,15 +38,7 @@ export function campaignsRouter(deps: ApiDeps): Router {
   });
 
   router.get('/campaigns', async (req, res) => {
-    const { status, ...page } = parseInput(listCampaignsQuery, req.query, 'query');
-    const where = status ? { status } : {};
-    // Newest first; the id breaks ties between campaigns created in the same millisecond.
-    const { items, next_cursor, total } = await pageOf(
-      page,
-      (args) => prisma.campaign.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...args }),
-      (only) => prisma.campaign.count({ where: { ...where, ...only } }),
-    );
-    sendData(res, { campaigns: items.map(campaignView), next_cursor, total });
+    sendData(res, await listCampaigns(deps, parseInput(listCampaignsQuery, req.query, 'query')));
   });
 
   router.get('/campaigns/:id', async (req, res) => {

@@ -5,7 +5,10 @@ import { noBody, noQuery } from '../http/common-schemas';
 import { sendData } from '../http/envelope';
 import { parseInput } from '../http/validate';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
-import { pauseServiceBody, resetParams, resumeServiceBody } from './schemas';
+import { listBreakerEvents } from './events';
+import { readDashboardSnapshot } from './live';
+import { LiveFeed } from './live-feed';
+import { listEventsQuery, pauseServiceBody, resetParams, resumeServiceBody } from './schemas';
 import { readQueueStatus } from './status';
 
 /** Queue management (SPEC section 4; shapes kept compatible with the seeds). */
@@ -15,6 +18,18 @@ export function queueManagementRouter(deps: ApiDeps): Router {
   router.get('/queue-management/status', async (req, res) => {
     parseInput(noQuery, req.query, 'query');
     sendData(res, await readQueueStatus(deps));
+  });
+
+  // Server-sent events (text/event-stream): `snapshot` whenever the dashboard's view changed, `problem`
+  // while it cannot be computed. One shared computation per process, whatever the number of viewers.
+  const live = new LiveFeed(() => readDashboardSnapshot(deps), deps.logger, deps.shutdown);
+  router.get('/queue-management/stream', (req, res) => {
+    parseInput(noQuery, req.query, 'query');
+    live.subscribe(req, res);
+  });
+
+  router.get('/queue-management/events', async (req, res) => {
+    sendData(res, await listBreakerEvents(deps, parseInput(listEventsQuery, req.query, 'query')));
   });
 
   router.post('/queue-management/circuit-breakers/:service/reset', async (req, res) => {

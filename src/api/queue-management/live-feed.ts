@@ -1,0 +1,133 @@
+import type { Request, Response } from 'express';
+import type { Logger } from '../../logger';
+import { unavailableDependency } from '../http/dependency-errors';
+
+/** How often the shared snapshot is recomputed while someone watches: well inside the 1 s the operator is promised. */
+export const LIVE_REFRESH_MS = 300;
+/** A comment line now and then keeps proxies and the browser from timing out an idle stream. */
+const KEEP_ALIVE_MS = 15_000;
+/** A client this far behind is not reading: drop it rather than buffer for it. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+
+interface Message {
+  event: 'snapshot' | 'problem';
+  data: string;
+}
+
+/**
+ * Server-sent events for the dashboard: ONE computation per API process, shared by every viewer. While at
+ * least one client is connected it recomputes the snapshot every LIVE_REFRESH_MS (never two at once) and
+ * pushes it only when it changed; with nobody connected it does nothing at all.
+ */
+export class LiveFeed {
+  private readonly clients = new Set<Response>();
+  private last: Message | undefined;
+  private running = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private lastWriteAt = 0;
+
+  constructor(
+    private readonly compute: () => Promise<object>,
+    private readonly logger: Logger,
+    shutdown?: AbortSignal,
+    private readonly refreshMs = LIVE_REFRESH_MS,
+  ) {
+    shutdown?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  /** Turns the response into an event stream until the client goes away (or the feed closes). */
+  subscribe(req: Request, res: Response): void {
+    if (this.closed) {
+      res.status(503).json({ status: 'error', detail: 'The server is shutting down' });
+      return;
+    }
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write(': live\n\n');
+    this.clients.add(res);
+    // A newcomer gets the current snapshot at once; the first one waits for the first computation.
+    if (this.last) this.send(res, this.last);
+    req.on('close', () => this.clients.delete(res));
+    if (!this.running) void this.loop();
+  }
+
+  /** Ends every stream and stops computing (the host is shutting down). */
+  close(): void {
+    this.closed = true;
+    for (const client of this.clients) client.end();
+    this.clients.clear();
+    this.wake?.();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.clients.size > 0 && !this.closed) {
+        const started = Date.now();
+        await this.refresh();
+        if (Date.now() - this.lastWriteAt > KEEP_ALIVE_MS) this.broadcastRaw(': keep-alive\n\n');
+        await this.sleep(Math.max(0, this.refreshMs - (Date.now() - started)));
+      }
+    } finally {
+      this.running = false;
+      // Nobody watches: the next viewer must not be shown a stale snapshot.
+      this.last = undefined;
+    }
+  }
+
+  private async refresh(): Promise<void> {
+    let next: Message;
+    try {
+      next = { event: 'snapshot', data: JSON.stringify(await this.compute()) };
+    } catch (error) {
+      const dependency = unavailableDependency(error);
+      const detail = dependency === 'database' ? 'Database is unavailable' : dependency ? 'Temporal is unavailable' : 'The live view could not be computed';
+      if (this.last?.event !== 'problem') this.logger.warn({ err: error, event: 'live_feed_failed' }, `Live feed: ${detail}`);
+      next = { event: 'problem', data: JSON.stringify({ detail: `${detail}: showing the last known state` }) };
+    }
+    if (this.last?.event === next.event && this.last.data === next.data) return;
+    this.last = next;
+    for (const client of this.clients) this.send(client, next);
+  }
+
+  private send(client: Response, message: Message): void {
+    this.write(client, `event: ${message.event}\ndata: ${message.data}\n\n`);
+  }
+
+  private broadcastRaw(chunk: string): void {
+    for (const client of this.clients) this.write(client, chunk);
+  }
+
+  private write(client: Response, chunk: string): void {
+    if (client.writableLength > MAX_BUFFERED_BYTES) {
+      this.clients.delete(client);
+      client.destroy();
+      return;
+    }
+    client.write(chunk);
+    this.lastWriteAt = Date.now();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wake = () => {
+        clearTimeout(timer);
+        done();
+      };
+      function done() {
+        resolve();
+      }
+      this.wake = wake;
+    });
+  }
+}
