@@ -6,6 +6,8 @@ import { unavailableDependency } from '../http/dependency-errors';
 export const LIVE_REFRESH_MS = 300;
 /** A comment line now and then keeps proxies and the browser from timing out an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
+/** Computations allowed to overlap when one is slow. */
+const MAX_IN_FLIGHT = 3;
 /** A client this far behind is not reading: drop it rather than buffer for it. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
@@ -16,8 +18,8 @@ interface Message {
 
 /**
  * Server-sent events for the dashboard: ONE computation per API process, shared by every viewer. While at
- * least one client is connected it recomputes the snapshot every LIVE_REFRESH_MS (never two at once) and
- * pushes it only when it changed; with nobody connected it does nothing at all.
+ * least one client is connected it recomputes the snapshot every LIVE_REFRESH_MS (a slow one may overlap the
+ * next, up to MAX_IN_FLIGHT) and pushes it only when it changed; with nobody connected it does nothing at all.
  */
 export class LiveFeed {
   private readonly clients = new Set<Response>();
@@ -26,6 +28,10 @@ export class LiveFeed {
   private closed = false;
   private wake: (() => void) | undefined;
   private lastWriteAt = 0;
+  private inFlight = 0;
+  /** Sequence numbers of computations started and of the newest one whose result was applied. */
+  private started = 0;
+  private applied = 0;
 
   constructor(
     private readonly compute: () => Promise<object>,
@@ -72,19 +78,22 @@ export class LiveFeed {
     this.running = true;
     try {
       while (this.clients.size > 0 && !this.closed) {
-        const started = Date.now();
-        await this.refresh();
+        // A computation that hangs (e.g. a query that waits for the breaker workflow's task in flight)
+        // must not hold up the next ones: start one per tick, a few at most at once, newest result wins.
+        if (this.inFlight < MAX_IN_FLIGHT) void this.refresh(++this.started);
         if (Date.now() - this.lastWriteAt > KEEP_ALIVE_MS) this.broadcastRaw(': keep-alive\n\n');
-        await this.sleep(Math.max(0, this.refreshMs - (Date.now() - started)));
+        await this.sleep(this.refreshMs);
       }
     } finally {
       this.running = false;
       // Nobody watches: the next viewer must not be shown a stale snapshot.
       this.last = undefined;
+      this.applied = this.started;
     }
   }
 
-  private async refresh(): Promise<void> {
+  private async refresh(sequence: number): Promise<void> {
+    this.inFlight += 1;
     let next: Message;
     try {
       next = { event: 'snapshot', data: JSON.stringify(await this.compute()) };
@@ -93,7 +102,12 @@ export class LiveFeed {
       const detail = dependency === 'database' ? 'Database is unavailable' : dependency ? 'Temporal is unavailable' : 'The live view could not be computed';
       if (this.last?.event !== 'problem') this.logger.warn({ err: error, event: 'live_feed_failed' }, `Live feed: ${detail}`);
       next = { event: 'problem', data: JSON.stringify({ detail: `${detail}: showing the last known state` }) };
+    } finally {
+      this.inFlight -= 1;
     }
+    // An older computation that finishes after a newer one is stale: drop it.
+    if (sequence <= this.applied || !this.running) return;
+    this.applied = sequence;
     if (this.last?.event === next.event && this.last.data === next.data) return;
     this.last = next;
     for (const client of this.clients) this.send(client, next);
