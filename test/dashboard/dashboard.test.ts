@@ -166,7 +166,7 @@ describe('operator dashboard in Chromium', () => {
     const breaker = operator.getByRole('region', { name: 'Circuit breaker' });
     expect(await breaker.getByText('PAUSED', { exact: true }).count()).toBe(1);
     expect(await campaignStatuses(operator)).toEqual(['PAUSED', 'PAUSED', 'PAUSED']);
-    expect(await operator.getByText(/^✅ Ready to Resume/).count()).toBe(1);
+    expect(await operator.getByText(/^✓ Ready to Resume/).count()).toBe(1);
     expect(await operator.getByRole('button', { name: 'Resume Queue & All Campaigns' }).isEnabled()).toBe(true);
     const s = await status();
     expect([s.circuit_breaker.state, s.queue.status, s.campaigns.by_status.PAUSED]).toEqual(['closed', 'PAUSED', 3]);

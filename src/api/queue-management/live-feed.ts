@@ -27,6 +27,8 @@ export class LiveFeed {
   private running = false;
   private closed = false;
   private wake: (() => void) | undefined;
+  /** Aborts the computations in flight when the loop stops: none may outlive the connections they use. */
+  private computing = new AbortController();
   private lastWriteAt = 0;
   private inFlight = 0;
   /** Sequence numbers of computations started and of the newest one whose result was applied. */
@@ -34,7 +36,8 @@ export class LiveFeed {
   private applied = 0;
 
   constructor(
-    private readonly compute: () => Promise<object>,
+    /** Computes the snapshot; must give up when `signal` aborts (nobody watches any more, or shutdown). */
+    private readonly compute: (signal: AbortSignal) => Promise<object>,
     private readonly logger: Logger,
     shutdown?: AbortSignal,
     private readonly refreshMs = LIVE_REFRESH_MS,
@@ -62,7 +65,10 @@ export class LiveFeed {
     this.clients.add(res);
     // A newcomer gets the current snapshot at once; the first one waits for the first computation.
     if (this.last) this.send(res, this.last);
-    req.on('close', () => this.clients.delete(res));
+    res.on('close', () => {
+      this.clients.delete(res);
+      if (this.clients.size === 0) this.stopComputing();
+    });
     if (!this.running) void this.loop();
   }
 
@@ -71,16 +77,22 @@ export class LiveFeed {
     this.closed = true;
     for (const client of this.clients) client.end();
     this.clients.clear();
+    this.stopComputing();
+  }
+
+  private stopComputing(): void {
+    this.computing.abort();
     this.wake?.();
   }
 
   private async loop(): Promise<void> {
     this.running = true;
+    this.computing = new AbortController();
     try {
       while (this.clients.size > 0 && !this.closed) {
         // A computation that hangs (e.g. a query that waits for the breaker workflow's task in flight)
         // must not hold up the next ones: start one per tick, a few at most at once, newest result wins.
-        if (this.inFlight < MAX_IN_FLIGHT) void this.refresh(++this.started);
+        if (this.inFlight < MAX_IN_FLIGHT) void this.refresh(++this.started, this.computing.signal);
         if (Date.now() - this.lastWriteAt > KEEP_ALIVE_MS) this.broadcastRaw(': keep-alive\n\n');
         await this.sleep(this.refreshMs);
       }
@@ -92,12 +104,13 @@ export class LiveFeed {
     }
   }
 
-  private async refresh(sequence: number): Promise<void> {
+  private async refresh(sequence: number, signal: AbortSignal): Promise<void> {
     this.inFlight += 1;
     let next: Message;
     try {
-      next = { event: 'snapshot', data: JSON.stringify(await this.compute()) };
+      next = { event: 'snapshot', data: JSON.stringify(await this.compute(signal)) };
     } catch (error) {
+      if (signal.aborted) return;
       const dependency = unavailableDependency(error);
       const detail = dependency === 'database' ? 'Database is unavailable' : dependency ? 'Temporal is unavailable' : 'The live view could not be computed';
       if (this.last?.event !== 'problem') this.logger.warn({ err: error, event: 'live_feed_failed' }, `Live feed: ${detail}`);
@@ -106,7 +119,7 @@ export class LiveFeed {
       this.inFlight -= 1;
     }
     // An older computation that finishes after a newer one is stale: drop it.
-    if (sequence <= this.applied || !this.running) return;
+    if (sequence <= this.applied || signal.aborted) return;
     this.applied = sequence;
     if (this.last?.event === next.event && this.last.data === next.data) return;
     this.last = next;

@@ -22,7 +22,7 @@ export function queueManagementRouter(deps: ApiDeps): Router {
 
   // Server-sent events (text/event-stream): `snapshot` whenever the dashboard's view changed, `problem`
   // while it cannot be computed. One shared computation per process, whatever the number of viewers.
-  const live = new LiveFeed(() => readDashboardSnapshot(deps), deps.logger, deps.shutdown);
+  const live = new LiveFeed((signal) => readDashboardSnapshot(deps, signal), deps.logger, deps.shutdown);
   router.get('/queue-management/stream', (req, res) => {
     parseInput(noQuery, req.query, 'query');
     live.subscribe(req, res);

@@ -82,6 +82,7 @@ export function RecoveryPanel({ status, apiKey, canAct }: PanelProps & { status:
   }
 
   const resumeWarningId = 'resume-warning';
+  const somethingPaused = status.queue.status === 'PAUSED' || status.campaigns.by_status.PAUSED > 0;
   return (
     <section aria-labelledby="recovery-title" className="card">
       <h2 id="recovery-title">Manual queue resume</h2>
@@ -105,7 +106,7 @@ export function RecoveryPanel({ status, apiKey, canAct }: PanelProps & { status:
           )}
         </>
       ) : (
-        <p className="ok">✅ The circuit breaker is closed: nothing to reset.</p>
+        <p className="ok">✓ The circuit breaker is closed: nothing to reset.</p>
       )}
       {resetMessage && (
         <p role="status" className="banner success">
@@ -116,13 +117,13 @@ export function RecoveryPanel({ status, apiKey, canAct }: PanelProps & { status:
       <h3>Step 2: resume the queue</h3>
       {open ? (
         <div id={resumeWarningId} className="banner warning" role="alert">
-          <strong>⚠️ Cannot Resume Queue</strong>
+          <strong>⚠ Cannot Resume Queue</strong>
           <p>{status.resume_blocked_reason ?? 'The circuit breaker is open.'}</p>
           <p>Required action: reset the circuit breaker first (step 1).</p>
         </div>
-      ) : status.queue.status === 'PAUSED' || status.campaigns.by_status.PAUSED > 0 ? (
+      ) : somethingPaused ? (
         <p id={resumeWarningId} className="ok">
-          ✅ Ready to Resume: {status.campaigns.by_status.PAUSED} paused campaigns and {status.jobs.by_status.PAUSED} paused jobs will resume.
+          ✓ Ready to Resume: {status.campaigns.by_status.PAUSED} paused campaigns and {status.jobs.by_status.PAUSED} paused jobs will resume.
         </p>
       ) : (
         <p id={resumeWarningId}>The queue is running; nothing is paused.</p>
@@ -131,7 +132,7 @@ export function RecoveryPanel({ status, apiKey, canAct }: PanelProps & { status:
         <button
           type="button"
           className="primary"
-          disabled={!status.can_resume || resuming}
+          disabled={!status.can_resume || !somethingPaused || resuming}
           aria-busy={resuming}
           aria-describedby={resumeWarningId}
           onClick={() => setDialog({ kind: 'resume' })}

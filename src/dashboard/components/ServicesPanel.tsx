@@ -35,7 +35,7 @@ export function ServicesPanel({ status, now }: { status: QueueStatus; now: numbe
           <thead>
             <tr>
               <th scope="col">Service</th>
-              <th scope="col">Failures</th>
+              <th scope="col">Failures (opens at {status.failure_threshold})</th>
               <th scope="col">Last error</th>
               <th scope="col">Last failure</th>
               {anyReadings && <th scope="col">Provider limits</th>}
@@ -46,7 +46,7 @@ export function ServicesPanel({ status, now }: { status: QueueStatus; now: numbe
               <tr key={service}>
                 <th scope="row">{service}</th>
                 <td className={health && health.failure_count > 0 ? 'error-text' : ''}>
-                  {health?.failure_count ?? 0} of {status.failure_threshold}
+                  {health?.failure_count ?? 0}
                 </td>
                 <td className="wrap">{health?.last_error ?? '—'}</td>
                 <td>
