@@ -30,7 +30,7 @@ export function ServicesPanel({ status, now }: { status: QueueStatus; now: numbe
   return (
     <section aria-labelledby="services-title" className="card">
       <h2 id="services-title">Services</h2>
-      <div className="table-wrap" role="region" aria-labelledby="services-title" tabIndex={0}>
+      <div className="table-wrap" role="region" aria-label="Services table" tabIndex={0}>
         <table>
           <thead>
             <tr>
