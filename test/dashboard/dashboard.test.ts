@@ -238,4 +238,47 @@ describe('operator dashboard in Chromium', () => {
     await shot(phone, 'phone');
     await phone.context().close();
   });
+
+  it('cancels a campaign that never started, after a confirmation', async () => {
+    const form = operator.getByRole('region', { name: 'New campaign' });
+    await form.getByLabel('Start it right away').uncheck();
+    await form.getByLabel('Name').fill('Lisbon CMOs');
+    await form.getByLabel('Instantly campaign ID').fill('inst-dash-lisbon');
+    await form.getByLabel('Locations').fill('Lisbon');
+    await form.getByLabel('Copy prompt').fill('Short.');
+    await form.getByRole('button', { name: 'Create campaign', exact: true }).click();
+    await form.getByRole('status').filter({ hasText: 'Campaign “Lisbon CMOs” created.' }).waitFor();
+    const row = operator.locator('table.campaigns tbody tr', { hasText: 'Lisbon CMOs' });
+    await row.getByRole('button', { name: 'Start Lisbon CMOs' }).waitFor();
+
+    await row.getByRole('button', { name: 'Cancel Lisbon CMOs' }).click();
+    const dialog = operator.getByRole('dialog', { name: 'Cancel campaign Lisbon CMOs?' });
+    await dialog.getByRole('button', { name: 'Cancel campaign' }).click();
+    await row.locator('td:nth-child(2)', { hasText: 'CANCELLED' }).waitFor({ timeout: 30_000 });
+    expect(await row.getByRole('button').count()).toBe(0); // a finished campaign offers no action
+    expect((await status()).campaigns.by_status.CANCELLED).toBe(1);
+    await shot(operator, 'campaign-cancelled');
+  });
+
+  it('pauses everything by hand: a reason is required, then the page shows who opened the breaker and why', async () => {
+    await operator.getByRole('button', { name: 'Pause everything' }).click();
+    const dialog = operator.getByRole('dialog', { name: 'Pause everything?' });
+    const confirm = dialog.getByRole('button', { name: 'Open the breaker and pause everything' });
+    await confirm.click();
+    await dialog.getByText('Reason is required').waitFor();
+    expect(await dialog.getByLabel('Reason (required)').getAttribute('aria-invalid')).toBe('true');
+    expect((await status()).circuit_breaker.state).toBe('closed');
+    await shot(operator, 'pause-everything-needs-a-reason');
+
+    await dialog.getByLabel('Service to record as the cause').selectOption('openai');
+    await dialog.getByLabel('Reason (required)').fill('Provider incident drill');
+    await confirm.click();
+    await operator.waitForFunction(() => document.querySelector('#breaker-title')?.parentElement?.querySelector('.badge.big')?.textContent === 'OPEN');
+    const breaker = operator.getByRole('region', { name: 'Circuit breaker' });
+    for (const fact of ['Opened by', 'operator', 'Reason', 'Provider incident drill', 'openai']) {
+      expect(await breaker.getByText(fact, { exact: true }).count()).toBe(1);
+    }
+    expect((await status()).circuit_breaker.metadata).toMatchObject({ failure_type: 'manual', opened_by: 'operator', reason: 'Provider incident drill' });
+    await shot(operator, 'paused-by-hand');
+  });
 });

@@ -3,11 +3,11 @@ import type { Logger } from '../../logger';
 import { unavailableDependency } from '../http/dependency-errors';
 
 /** How often the shared snapshot is recomputed while someone watches: well inside the 1 s the operator is promised. */
-export const LIVE_REFRESH_MS = 300;
+export const LIVE_REFRESH_MS = 250;
 /** A comment line now and then keeps proxies and the browser from timing out an idle stream. */
 const KEEP_ALIVE_MS = 15_000;
 /** Computations allowed to overlap when one is slow. */
-const MAX_IN_FLIGHT = 3;
+const MAX_IN_FLIGHT = 4;
 /** A client this far behind is not reading: drop it rather than buffer for it. */
 const MAX_BUFFERED_BYTES = 1 << 20;
 
