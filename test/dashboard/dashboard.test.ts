@@ -54,6 +54,27 @@ describe('operator dashboard in Chromium', () => {
     return page;
   }
 
+  /** WCAG 2.1 A/AA violations axe-core finds on the page as it is (in a context that lets the test inject it). */
+  async function accessibilityViolations(key: string): Promise<string[]> {
+    const context = await browser.newContext({ bypassCSP: true, viewport: { width: 1366, height: 900 } });
+    try {
+      const page = key ? await signIn(context, key) : await context.newPage();
+      if (key) await page.getByRole('status').filter({ hasText: /^Live$/ }).waitFor();
+      else await page.goto(stack.dashboardUrl);
+      await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+      return await page.evaluate(async () => {
+        const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+        if (result.passes.length === 0) return ['axe-core checked nothing'];
+        return result.violations.map(
+          (v: { id: string; impact: string; help: string; nodes: { target: string[] }[] }) =>
+            `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`,
+        );
+      });
+    } finally {
+      await context.close();
+    }
+  }
+
   const fault = (service: string, body: object) =>
     fetch(`${stack.simulatorUrl}/sim/services/${service}/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const status = async () => (await stack.api('GET', '/queue-management/status')).body.data;
@@ -67,6 +88,7 @@ describe('operator dashboard in Chromium', () => {
     expect(await alert.textContent()).toBe('Sign-in refused: Invalid API key. Check the key and try again.');
     expect(await page.getByRole('heading', { name: 'Circuit breaker' }).count()).toBe(0);
     await shot(page, 'wrong-key-refused');
+    expect(await accessibilityViolations('')).toEqual([]);
     await page.context().close();
   });
 
@@ -151,6 +173,8 @@ describe('operator dashboard in Chromium', () => {
     expect(await operator.getByRole('alert').filter({ hasText: 'Cannot Resume Queue' }).count()).toBe(1);
     expect(await campaignStatuses(operator)).toEqual(['PAUSED', 'PAUSED', 'PAUSED']);
     await shot(operator, 'breaker-open');
+    // The busiest screen, checked against WCAG 2.1 A/AA by axe-core (contrast, labels, roles, names).
+    expect(await accessibilityViolations(KEYS.operator)).toEqual([]);
   });
 
   it('reset: CLOSED, the queue still PAUSED, resume enabled', async () => {
@@ -279,6 +303,10 @@ describe('operator dashboard in Chromium', () => {
       expect(await breaker.getByText(fact, { exact: true }).count()).toBe(1);
     }
     expect((await status()).circuit_breaker.metadata).toMatchObject({ failure_type: 'manual', opened_by: 'operator', reason: 'Provider incident drill' });
+    // The audit timeline has it too, with who and why, once the breaker's effects have written it.
+    const timeline = operator.getByRole('region', { name: 'Audit timeline' });
+    await timeline.getByRole('listitem').filter({ has: operator.getByText('Circuit breaker opened', { exact: true }) }).filter({ hasText: 'Provider incident drill' }).first().waitFor();
+    expect(await timeline.getByRole('listitem').first().textContent()).toMatch(/Queue paused\s*by operator · openai/);
     await shot(operator, 'paused-by-hand');
   });
 });
