@@ -1,28 +1,6 @@
 import { ago, formatTime } from '../format';
+import { readingsOf } from '../readings';
 import { type QueueStatus, SERVICES } from '../types';
-
-const HEALTH_FIELDS = new Set(['failure_count', 'last_error', 'last_failure_at']);
-
-/**
- * Provider readings (quota, rate-limit headers...) of one service, wherever the status carries them: extra
- * fields of `services.<name>`, or any other top-level object keyed by service name. Nothing when absent.
- */
-export function readingsOf(status: QueueStatus, service: string): [string, string][] {
-  const readings: [string, string][] = [];
-  const add = (prefix: string, value: unknown) => {
-    if (value === null || value === undefined) return;
-    if (typeof value === 'object' && !Array.isArray(value)) {
-      for (const [key, inner] of Object.entries(value as Record<string, unknown>)) add(prefix ? `${prefix} ${key}` : key, inner);
-    } else readings.push([prefix.replace(/_/g, ' '), Array.isArray(value) ? value.join(', ') : String(value)]);
-  };
-  for (const [key, value] of Object.entries(status.services[service] ?? {})) if (!HEALTH_FIELDS.has(key)) add(key, value);
-  for (const [key, value] of Object.entries(status)) {
-    if (key === 'services' || !value || typeof value !== 'object' || Array.isArray(value)) continue;
-    const perService = (value as Record<string, unknown>)[service];
-    if (perService !== undefined && SERVICES.some((s) => s in (value as object))) add(key === 'providers' ? '' : key, perService);
-  }
-  return readings;
-}
 
 export function ServicesPanel({ status, now }: { status: QueueStatus; now: number }) {
   const rows = SERVICES.map((service) => ({ service, health: status.services[service], readings: readingsOf(status, service) }));
