@@ -31,7 +31,7 @@ describe('LiveFeed', () => {
 
   beforeAll(async () => {
     const app = express();
-    app.get('/stream', (req, res) => feed.subscribe(req, res));
+    app.get('/stream', (_req, res) => feed.subscribe(res));
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -1,6 +1,7 @@
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import type { Logger } from '../../logger';
 import { unavailableDependency } from '../http/dependency-errors';
+import { sendError } from '../http/envelope';
 
 /** How often the shared snapshot is recomputed while someone watches: well inside the 1 s the operator is promised. */
 export const LIVE_REFRESH_MS = 250;
@@ -50,9 +51,9 @@ export class LiveFeed {
   }
 
   /** Turns the response into an event stream until the client goes away (or the feed closes). */
-  subscribe(req: Request, res: Response): void {
+  subscribe(res: Response): void {
     if (this.closed) {
-      res.status(503).json({ status: 'error', detail: 'The server is shutting down' });
+      sendError(res, 503, 'The server is shutting down');
       return;
     }
     res.status(200).set({
@@ -90,6 +91,8 @@ export class LiveFeed {
     this.computing = new AbortController();
     try {
       while (this.clients.size > 0 && !this.closed) {
+        // Everyone left and someone came back before the loop noticed: compute afresh.
+        if (this.computing.signal.aborted) this.computing = new AbortController();
         // A computation that hangs (e.g. a query that waits for the breaker workflow's task in flight)
         // must not hold up the next ones: start one per tick, a few at most at once, newest result wins.
         if (this.inFlight < MAX_IN_FLIGHT) void this.refresh(++this.started, this.computing.signal);
@@ -146,15 +149,11 @@ export class LiveFeed {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      const wake = () => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
         clearTimeout(timer);
-        done();
-      };
-      function done() {
         resolve();
-      }
-      this.wake = wake;
+      };
     });
   }
 }

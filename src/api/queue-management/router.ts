@@ -25,7 +25,7 @@ export function queueManagementRouter(deps: ApiDeps): Router {
   const live = new LiveFeed((signal) => readDashboardSnapshot(deps, signal), deps.logger, deps.shutdown);
   router.get('/queue-management/stream', (req, res) => {
     parseInput(noQuery, req.query, 'query');
-    live.subscribe(req, res);
+    live.subscribe(res);
   });
 
   router.get('/queue-management/events', async (req, res) => {

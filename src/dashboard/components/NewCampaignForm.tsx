@@ -168,4 +168,3 @@ function placeErrors(fieldErrors: { field: string; message: string }[]) {
   return placed;
 }
 
-
