@@ -16,7 +16,6 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   return `${Math.floor(seconds / 86_400)} d ago`;
 }
 
-export const lowerFirst = (s: string) => s.charAt(0).toLowerCase() + s.slice(1);
 
 /** A field's API message beside its label: "Reason is required", "Lead limit: Too small: ...". */
 export function fieldMessage(label: string, message: string): string {

@@ -102,6 +102,48 @@ describe('LiveFeed', () => {
   });
 });
 
+describe('LiveFeed when the snapshot cannot be computed', () => {
+  it('tells viewers once, in a `problem` event, and recovers by itself', async () => {
+    let failing = true;
+    const shutdown = new AbortController();
+    const feed = new LiveFeed(
+      async () => {
+        if (failing) throw new Error('connection refused');
+        return { ok: true };
+      },
+      createLogger({ level: 'silent' }),
+      shutdown.signal,
+      REFRESH_MS,
+    );
+    const app = express();
+    app.get('/stream', (_req, res) => feed.subscribe(res));
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    try {
+      const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/stream`);
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      const parser = new SseParser();
+      const seen: { event: string; data: string }[] = [];
+      const read = async (count: number) => {
+        while (seen.length < count) seen.push(...parser.push((await reader.read()).value ?? ''));
+      };
+      await read(1);
+      await new Promise((resolve) => setTimeout(resolve, REFRESH_MS * 4)); // still failing: nothing new is sent
+      failing = false;
+      await read(2);
+      expect(seen).toEqual([
+        { event: 'problem', data: JSON.stringify({ detail: 'The live view could not be computed: showing the last known state' }) },
+        { event: 'snapshot', data: JSON.stringify({ ok: true }) },
+      ]);
+    } finally {
+      shutdown.abort();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
 describe('SseParser', () => {
   it('reassembles messages split anywhere and skips keep-alive comments', () => {
     const parser = new SseParser();
