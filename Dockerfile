@@ -33,8 +33,10 @@ COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 # Prisma 7's CLI wants a schema engine even for `generate`, which needs none: point it at an existing
-# file, exactly as prisma.config.ts does, so the build never downloads an engine.
+# file, exactly as prisma.config.ts does, so the build never downloads an engine. The dashboard
+# (src/dashboard) is built with Vite into dist/dashboard, which the API serves at `/`.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/package.json npx --no-install prisma generate \
+ && npx --no-install vite build src/dashboard \
  && mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8080

@@ -2,7 +2,8 @@
 # Obtains the real parts no registry hands over ready-made, offline, into .tools/ (gitignored):
 #   1. the Temporal CLI (dev server + Web UI), built from the Go module proxy;
 #   2. the Temporal time-skipping test server, from Maven Central, behind an `exec` wrapper;
-#   3. the generated Prisma client.
+#   3. the generated Prisma client;
+#   4. the operator dashboard (src/dashboard, Vite) in dist/dashboard, which the API serves at `/`.
 # Idempotent: each step is skipped when its pinned output is already in place.
 set -euo pipefail
 
@@ -68,4 +69,14 @@ if [ ! -f "$client" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-log "ready: $(basename "$(dirname "$cli")") CLI, test server $TEST_SERVER_VERSION, Prisma client"
+# --- 4. Dashboard -------------------------------------------------------------------------------
+dashboard="$root/dist/dashboard"
+stamp="$dashboard/.sources.sha256"
+want=$(cd "$root" && find src/dashboard -type f -print0 | sort -z | xargs -0 sha256sum | cat - package-lock.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$dashboard/index.html" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "building the dashboard"
+  (cd "$root" && npx --no-install vite build src/dashboard >/dev/null)
+  echo "$want" > "$stamp"
+fi
+
+log "ready: $(basename "$(dirname "$cli")") CLI, test server $TEST_SERVER_VERSION, Prisma client, dashboard"

@@ -19,12 +19,26 @@ async function main(): Promise<void> {
   const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
   const apiKeys = resolveApiKeys(config);
   if (apiKeys.generated) process.stdout.write(`Operator key: ${apiKeys.generated.key} (kept in ${apiKeys.generated.file})\n`);
-  const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
+  const stopping = new AbortController();
+  const app = createApp({
+    prisma: db.prisma,
+    temporal: temporal.client,
+    breaker,
+    taskQueue: config.TASK_QUEUE,
+    logger,
+    apiKeys: apiKeys.keys,
+    temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    shutdown: stopping.signal,
+  });
   const origin = `http://${config.HOST}:${config.PORT}`;
   const server = app.listen(config.PORT, config.HOST, () =>
-    logger.info({ url: `${origin}${API_PREFIX}`, reference: `${origin}${API_PREFIX}/docs`, metrics: `${origin}${METRICS_PATH}` }, 'API listening'),
+    logger.info(
+      { url: `${origin}${API_PREFIX}`, dashboard: `${origin}/`, reference: `${origin}${API_PREFIX}/docs`, metrics: `${origin}${METRICS_PATH}` },
+      'API listening',
+    ),
   );
   const stop = () => {
+    stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
     server.close(async () => {
       await db.close();
       await temporal.close();

@@ -17,6 +17,8 @@ const envSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_PORT: z.coerce.number().int().default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  /** The Temporal Web UI the dashboard links campaign workflows to; `npm start` defaults it to its dev server's UI. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'TEMPORAL_UI_URL must be an http(s):// URL' }).optional(),
   TASK_QUEUE: z.string().default('leadgen'),
   BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(1),
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),

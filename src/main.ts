@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole product on one machine — Temporal dev server (+ Web UI), worker, API,
+ * `npm start`: the whole product on one machine — Temporal dev server (+ Web UI), worker, API and dashboard,
  * database (PGlite unless DATABASE_URL) and the simulator for any service without an API key.
  * Ctrl-C stops all of it.
  */
@@ -44,17 +44,32 @@ async function main(): Promise<void> {
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
     const apiKeys = resolveApiKeys(config);
-    const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
+    const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
+    const stopping = new AbortController();
+    const app = createApp({
+      prisma: db.prisma,
+      temporal: temporal.client,
+      breaker,
+      taskQueue: config.TASK_QUEUE,
+      logger,
+      apiKeys: apiKeys.keys,
+      temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+      shutdown: stopping.signal,
+    });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
     });
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    stops.push(() => {
+      stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
+      return new Promise((resolve) => server.close(() => resolve()));
+    });
 
     const origin = `http://${config.HOST}:${config.PORT}`;
     const apiUrl = `${origin}${API_PREFIX}`;
     const lines = [
       '',
       'leadgen-orchestrator is running',
+      `  Dashboard      http://${config.HOST}:${config.PORT}/   (sign in with the operator key below)`,
       `  API            ${apiUrl}   (try: curl ${apiUrl}/health)`,
       `  API reference  ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/openapi.json)`,
       `  Metrics        ${origin}${METRICS_PATH}   (Prometheus, with the key; includes the Temporal SDK's worker metrics)`,

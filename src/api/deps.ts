@@ -15,4 +15,8 @@ export interface ApiDeps {
   taskQueue: string;
   logger: Logger;
   apiKeys: ApiKey[];
+  /** Where the dashboard links campaign workflows (the Temporal Web UI), when there is one. */
+  temporalUi?: { url: string; namespace: string };
+  /** Aborted when the host stops: long-lived responses (the live stream) end so the server can close. */
+  shutdown?: AbortSignal;
 }

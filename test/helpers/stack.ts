@@ -18,8 +18,11 @@ export async function freePort(): Promise<number> {
 export interface Stack {
   child: ChildProcess;
   apiUrl: string;
+  /** The operator dashboard (served by the API process at `/`). */
+  dashboardUrl: string;
   uiUrl: string;
   simulatorUrl: string;
+  /** The operator key: the generated one, or the first `operator:` entry of an API_KEYS given in extraEnv. */
   key: string;
   stdout(): string;
   /** GET/POST the API with the operator key; returns the HTTP status and the parsed body. */
@@ -57,15 +60,17 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${stdout}`);
-    if (/Operator key/.test(stdout)) break;
+    if (/Ctrl-C stops everything/.test(stdout)) break;
     if (Date.now() > deadline) throw new Error(`npm start did not come up: ${stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const key = /Operator key\s+(\S+)/.exec(stdout)![1]!;
+  const key = /Operator key\s+(\S+)/.exec(stdout)?.[1] ?? /(?:^|,)\s*operator:([^,\s]+)/.exec(extraEnv.API_KEYS ?? '')?.[1];
+  if (!key) throw new Error(`no operator key: neither generated nor in API_KEYS: ${stdout}`);
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   return {
     child,
     apiUrl,
+    dashboardUrl: `http://127.0.0.1:${port}/`,
     uiUrl: `http://127.0.0.1:${uiPort}`,
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
     key,

@@ -1,4 +1,5 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { STREAM_PATH } from '../queue-management/stream';
 import { z } from 'zod';
 import { requiredRole } from '../auth';
 import { JSON_BODY_LIMIT } from '../http/json-body';
@@ -60,6 +61,19 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
     security: [],
     'x-required-role': null,
     responses: { 200: { description: 'An HTML page', content: { 'text/html': { schema: z.string() } } } },
+  });
+  registry.registerPath({
+    method: 'get',
+    path: `${API_PREFIX}${STREAM_PATH}`,
+    tags: ['Queue management'],
+    operationId: 'getQueueManagementStream',
+    summary: "Live view for the dashboard: server-sent events (`snapshot` on every change, `problem` while it cannot be computed); never ends",
+    security: [{ [BEARER]: [] }],
+    'x-required-role': requiredRole('get'),
+    responses: {
+      200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      401: { description: SHARED_ERRORS[401], content: { 'application/json': { schema: errorEnvelope } } },
+    },
   });
   registry.registerPath({
     method: 'get',

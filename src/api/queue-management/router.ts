@@ -1,7 +1,10 @@
 import { actorOf } from '../auth';
 import { defineRoute, type ApiFeature } from '../http/route';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
+import { listBreakerEvents } from './events';
 import {
+  eventsPageData,
+  listEventsQuery,
   pauseServiceBody,
   pauseServiceData,
   queueStatusData,
@@ -25,6 +28,14 @@ export const queueManagementFeature: ApiFeature = {
       summary: 'Breaker, queue, per-service failures, campaign and job counts',
       success: { status: 200, description: 'The operator view', data: queueStatusData },
       handle: (_input, { deps }) => readQueueStatus(deps),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/queue-management/events',
+      summary: 'The audit timeline of breaker and queue transitions (who, when, why), newest first',
+      query: listEventsQuery,
+      success: { status: 200, description: 'One page of audit events', data: eventsPageData },
+      handle: ({ query }, { deps }) => listBreakerEvents(deps, query),
     }),
     defineRoute({
       method: 'post',
