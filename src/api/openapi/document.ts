@@ -73,6 +73,7 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
     responses: {
       200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
       401: { description: SHARED_ERRORS[401], content: { 'application/json': { schema: errorEnvelope } } },
+      503: { description: SHARED_ERRORS[503], content: { 'application/json': { schema: errorEnvelope } } },
     },
   });
   registry.registerPath({
