@@ -52,7 +52,7 @@ async function main(): Promise<void> {
       'leadgen-orchestrator is running',
       `  API            ${apiUrl}   (try: curl ${apiUrl}/health)`,
       temporal.devServer ? `  Temporal UI    ${temporal.devServer.uiUrl}` : `  Temporal       ${temporal.address}`,
-      `  Temporal gRPC  ${temporal.address}`,
+      `  Temporal gRPC  ${temporal.address}  (${temporal.security}, namespace ${config.TEMPORAL_NAMESPACE})`,
       `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       simulator ? `  Simulator      ${simulator.url}  (simulating: ${simulated.join(', ')}; faults: POST /sim/services/{service}/fault)` : '  Simulator      off (every service has an API key)',
       // Shown once per start, on the terminal only; never written to the logs.

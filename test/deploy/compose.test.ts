@@ -10,6 +10,7 @@ import { SERVICES } from '../../src/providers/types';
 import { SIMULATOR_API_KEY } from '../../src/simulator/provider-config';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import {
+  addSdkEnvconfigReads,
   checkBuilds,
   checkCommands,
   checkComposeEnvironmentDocumented,
@@ -45,7 +46,8 @@ const dockerignore = readRepoFile('.dockerignore');
 const scripts = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts;
 const readmeVariables = readmeConfigVariables(readme);
 const documentedVariables = new Set(expandServiceVariables(readmeVariables, SERVICES));
-const reads = envReadsIn(sourceFiles('src'));
+const srcFiles = sourceFiles('src');
+const reads = addSdkEnvconfigReads(envReadsIn(srcFiles), srcFiles);
 const attributeNames = SEARCH_ATTRIBUTES.map((key) => key.name);
 
 /** A deep copy to break on purpose. */

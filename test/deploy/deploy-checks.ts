@@ -151,6 +151,21 @@ export function envReadsIn(files: SourceFile[]): EnvReads {
   return reads;
 }
 
+/**
+ * When src/ loads the Temporal connection with the SDK's `@temporalio/envconfig`, the TEMPORAL_* variables
+ * that loader reads count as read by the product (found in the SDK's own source, so the list cannot drift).
+ */
+export function addSdkEnvconfigReads(reads: EnvReads, files: SourceFile[]): EnvReads {
+  const user = files.find((file) => /from '@temporalio\/envconfig'/.test(file.text));
+  if (!user) return reads;
+  const loader = readFileSync(require.resolve('@temporalio/envconfig/lib/envconfig-toml.js'), 'utf8');
+  for (const match of loader.matchAll(/envProvider\['(TEMPORAL_[A-Z0-9_]+)'\]/g)) {
+    reads.literal.add(match[1]!);
+    if (!reads.where.has(match[1]!)) reads.where.set(match[1]!, `${user.path} (through @temporalio/envconfig)`);
+  }
+  return reads;
+}
+
 /** The keys of `const envSchema = z.object({ ... })` in src/config.ts. */
 export function configSchemaKeys(configSource: string): string[] {
   const start = configSource.indexOf('envSchema = z.object({');

@@ -39,6 +39,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       ...process.env,
       DATABASE_URL: '',
       API_KEYS: '',
+      // The embedded dev server, whatever Temporal connection the developer's shell or config file names.
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_API_KEY: '',
+      TEMPORAL_PROFILE: '',
+      TEMPORAL_CONFIG_FILE: path.join(dataDir, 'no-temporal-config.toml'),
       DATA_DIR: dataDir,
       PORT: String(port),
       TEMPORAL_PORT: String(temporalPort),
