@@ -11,7 +11,7 @@ import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { createConfiguredWorkers, openProviders, openTemporal, resolveApiKeys } from './runtime';
+import { createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
   };
 
   try {
+    // First: an API that may not start (no API_KEYS on a public HOST) must not start a dev server either.
+    const apiKeys = resolveApiKeys(config);
     const temporal = await openTemporal(config, { embedded: true });
     stops.push(() => temporal.close());
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -39,7 +41,6 @@ async function main(): Promise<void> {
 
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
-    const apiKeys = resolveApiKeys(config);
     const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       simulator ? `  Simulator      ${simulator.url}  (simulating: ${simulated.join(', ')}; faults: POST /sim/services/{service}/fault)` : '  Simulator      off (every service has an API key)',
       // Shown once per start, on the terminal only; never written to the logs.
-      apiKeys.generated ? `  Operator key   ${apiKeys.generated.key}   (kept in ${apiKeys.generated.file}; send as "Authorization: Bearer <key>")` : '  API keys       from API_KEYS',
+      apiKeys.generated ? `  Operator key   ${generatedKeyNotice(apiKeys.generated)}` : '  API keys       from API_KEYS',
       '  Ctrl-C stops everything.',
       '',
     ];
@@ -64,8 +65,8 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     await stopAll();
-    process.exitCode = 1;
-    return;
+    // Exit outright: the SDK runtime installed above keeps the event loop alive on its own.
+    process.exit(1);
   }
 
   await new Promise<void>((resolve) => {

@@ -123,14 +123,43 @@ export interface ApiKeyConfig {
   generated?: { key: string; file: string };
 }
 
-/** API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder. */
+/**
+ * API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder,
+ * but only for an API on a loopback HOST: one reachable from elsewhere must be given its keys deliberately.
+ */
 export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
   if (config.API_KEYS) return { keys: parseApiKeys(config.API_KEYS) };
+  if (!isLoopbackHost(config.HOST)) {
+    throw new Error(
+      `HOST=${config.HOST} makes the API reachable from other machines, so API_KEYS is required ` +
+        `(e.g. API_KEYS=operator:$(openssl rand -base64 24)); a key is generated only for a loopback HOST such as 127.0.0.1`,
+    );
+  }
   const file = path.join(config.DATA_DIR, 'operator-api-key');
   mkdirSync(config.DATA_DIR, { recursive: true });
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
   const key = readFileSync(file, 'utf8').trim();
   return { keys: [{ role: 'operator', key }], generated: { key, file } };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+/**
+ * How to tell the operator about a generated key: the key itself only on an interactive terminal outside a
+ * container; anywhere else (piped output, `docker logs`, a log collector) only the file that holds it.
+ */
+export function generatedKeyNotice(generated: { key: string; file: string }, stdout: { isTTY?: boolean } = process.stdout): string {
+  const onPrivateTerminal = stdout.isTTY === true && !insideContainer();
+  return onPrivateTerminal
+    ? `${generated.key}   (kept in ${generated.file}; send as "Authorization: Bearer <key>")`
+    : `in ${generated.file}   (not shown here: output is not a private terminal; send as "Authorization: Bearer <key>")`;
+}
+
+function insideContainer(): boolean {
+  return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.container !== undefined;
 }
 
 /** The product's workers (jobs + control queue) as configured, for `npm start` and `npm run worker`. */

@@ -68,7 +68,8 @@ async function startEmbeddedStack(api: string): Promise<{ child: ChildProcess; k
   child.stdout!.on('data', (chunk) => (output += String(chunk)));
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`the stack exited with code ${child.exitCode}`);
-    const key = /Operator key\s+(\S+)/.exec(output)?.[1];
+    // Piped output never shows a generated key, only its file: read it from there.
+    const key = /Operator key/.test(output) ? apiKeyFromDataDir() : undefined;
     if (key && (await reachable(api))) return { child, key };
     await sleep(250);
   }

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,11 @@ export interface Stack {
   uiUrl: string;
   simulatorUrl: string;
   key: string;
+  /** Where the generated operator key is kept. */
+  keyFile: string;
   stdout(): string;
+  /** Everything written to stderr (the JSON logs at LOG_LEVEL). */
+  logs(): string;
   /** GET/POST the API with the operator key; returns the HTTP status and the parsed body. */
   api<T = any>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Ctrl-C, then the exit code. */
@@ -55,8 +59,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
+  let stderr = '';
   child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.resume();
+  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
   const apiUrl = `http://127.0.0.1:${port}/api/v1`;
 
   const deadline = Date.now() + 120_000;
@@ -66,7 +71,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     if (Date.now() > deadline) throw new Error(`npm start did not come up: ${stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const key = /Operator key\s+(\S+)/.exec(stdout)![1]!;
+  // Its output is a pipe, not a terminal, so it names the key's file rather than showing the key.
+  const keyFile = path.join(dataDir, 'operator-api-key');
+  const key = readFileSync(keyFile, 'utf8').trim();
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   return {
     child,
@@ -74,7 +81,9 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     uiUrl: `http://127.0.0.1:${uiPort}`,
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
     key,
+    keyFile,
     stdout: () => stdout,
+    logs: () => stderr,
     async api(method, route, body) {
       const response = await fetch(`${apiUrl}${route}`, {
         method,
