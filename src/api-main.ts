@@ -22,10 +22,12 @@ async function main(): Promise<void> {
   const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
   const server = app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}/api/v1` }, 'API listening'));
   const stop = () => {
-    server.close(async () => {
-      await db.close();
-      await temporal.close();
-      logger.info('API stopped');
+    server.close(() => {
+      void (async () => {
+        await db.close();
+        await temporal.close();
+        logger.info('API stopped');
+      })();
     });
   };
   process.once('SIGINT', stop);

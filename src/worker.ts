@@ -26,6 +26,8 @@ export interface Workers {
  * fill every job slot, and a pause must never wait behind them.
  */
 export async function createWorkers({ connection, namespace, taskQueue, deps, workflowBundle, maxConcurrentJobs }: WorkerParams): Promise<Workers> {
+  // Activities are closures over deps; none reads `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { runJob, ...control } = createActivities(deps);
   const main = await Worker.create({
     connection,

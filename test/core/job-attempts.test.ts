@@ -11,6 +11,7 @@ const quickly = { timeoutMs: 10_000, intervalMs: 20 };
 /** A RUNNING campaign with one lead and its PENDING verify job, and the job activities over scripted services. */
 async function verifyJobOfRunningCampaign(db: TestDatabase) {
   const providers = new ScriptedProviders();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a closure over its deps, no `this`
   const { runJob } = jobActivities({ prisma: db.prisma, providers, logger: capturedLogger().logger });
   const campaign = await db.prisma.campaign.create({
     data: {

@@ -278,7 +278,7 @@ describe('configuration table', () => {
       const value = config[name];
       if (name === 'DATA_DIR') continue; // an absolute path; the README says where it is
       if (value === undefined) expect(`${name}: ${defaultOf(name)}`).toMatch(new RegExp(`^${name}: unset`));
-      else expect(`${name}: ${defaultOf(name)}`).toContain(`\`${String(value)}\``);
+      else expect(`${name}: ${defaultOf(name)}`).toContain(`\`${String(value as string | number)}\``);
     }
     for (const url of Object.values(DEFAULT_BASE_URLS)) expect(defaultOf('{SERVICE}_BASE_URL')).toContain(url);
     for (const ms of Object.values(DEFAULT_TIMEOUTS_MS)) expect(defaultOf('{SERVICE}_TIMEOUT_MS')).toContain(String(ms));

@@ -60,8 +60,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
   });
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.on('data', (chunk) => (stderr += String(chunk)));
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
   const apiUrl = `http://127.0.0.1:${port}/api/v1`;
 
   const deadline = Date.now() + 120_000;
@@ -115,7 +115,12 @@ export function descendants(pid: number): number[] {
   }
   const all: number[] = [];
   const stack = [pid];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) all.push(c), stack.push(c);
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      all.push(c);
+      stack.push(c);
+    }
+  }
   return all;
 }
 
