@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
   if (apiKeys.generated) process.stdout.write(`Operator key: ${generatedKeyNotice(apiKeys.generated)}\n`);
   const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
-  const server = app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}/api/v1` }, 'API listening'));
+  const server = app.listen(config.PORT, config.HOST, () => logger.info({ url: `http://${config.HOST}:${config.PORT}/api/v1`, temporal: temporal.address, namespace: config.TEMPORAL_NAMESPACE, security: temporal.security }, 'API listening'));
   const stop = () => {
     server.close(() => {
       void (async () => {
