@@ -4,7 +4,7 @@
 #   tsx src/simulator/main.ts    the fault-injecting simulator of the five services
 # Containers run tsx itself, not `npm run`/`npx`: npm exits at once on SIGTERM without passing it on, so a
 # worker started through npm would be killed mid-job instead of draining; tsx relays the signal and waits.
-# No Go or Java here: in compose, Temporal runs as its own service (TEMPORAL_ADDRESS), so neither the
+# No Python or Java here: in compose, Temporal runs as its own service (TEMPORAL_ADDRESS), so neither the
 # Temporal CLI nor the time-skipping test server that `npm run setup` builds is needed in the image.
 
 # ---- dependencies (cached until package.json or package-lock.json changes) ----------------------

@@ -13,7 +13,7 @@ import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { freeLoopbackPort } from './metrics/temporal-sdk';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { createConfiguredWorkers, openProviders, openTemporal, resolveApiKeys } from './runtime';
+import { createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -27,6 +27,8 @@ async function main(): Promise<void> {
   };
 
   try {
+    // First: an API that may not start (no API_KEYS on a public HOST) must not start a dev server either.
+    const apiKeys = resolveApiKeys(config);
     const temporal = await openTemporal(config, { embedded: true });
     stops.push(() => temporal.close());
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -43,7 +45,6 @@ async function main(): Promise<void> {
 
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
-    const apiKeys = resolveApiKeys(config);
     const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
     const stopping = new AbortController();
     const app = createApp({
@@ -74,11 +75,11 @@ async function main(): Promise<void> {
       `  API reference  ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/openapi.json)`,
       `  Metrics        ${origin}${METRICS_PATH}   (Prometheus, with the key; includes the Temporal SDK's worker metrics)`,
       temporal.devServer ? `  Temporal UI    ${temporal.devServer.uiUrl}` : `  Temporal       ${temporal.address}`,
-      `  Temporal gRPC  ${temporal.address}`,
+      `  Temporal gRPC  ${temporal.address}  (${temporal.security}, namespace ${config.TEMPORAL_NAMESPACE})`,
       `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       simulator ? `  Simulator      ${simulator.url}  (simulating: ${simulated.join(', ')}; faults: POST /sim/services/{service}/fault)` : '  Simulator      off (every service has an API key)',
       // Shown once per start, on the terminal only; never written to the logs.
-      apiKeys.generated ? `  Operator key   ${apiKeys.generated.key}   (kept in ${apiKeys.generated.file}; send as "Authorization: Bearer <key>")` : '  API keys       from API_KEYS',
+      apiKeys.generated ? `  Operator key   ${generatedKeyNotice(apiKeys.generated)}` : '  API keys       from API_KEYS',
       '  Ctrl-C stops everything.',
       '',
     ];
@@ -86,8 +87,8 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     await stopAll();
-    process.exitCode = 1;
-    return;
+    // Exit outright: the SDK runtime installed above keeps the event loop alive on its own.
+    process.exit(1);
   }
 
   await new Promise<void>((resolve) => {

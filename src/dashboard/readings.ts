@@ -21,7 +21,7 @@ export function readingsOf(status: QueueStatus, service: string): [string, strin
     if (value === null || value === undefined) return;
     if (typeof value === 'object' && !Array.isArray(value)) {
       for (const [key, inner] of Object.entries(value as Record<string, unknown>)) add(label ? `${label} ${key}` : key, inner);
-    } else readings.push([label.replace(/_/g, ' '), Array.isArray(value) ? value.join(', ') : String(value)]);
+    } else readings.push([label.replace(/_/g, ' '), Array.isArray(value) ? value.join(', ') : (typeof value === 'string' ? value : JSON.stringify(value))]);
   };
 
   const providers = status.providers as Record<string, ProviderLimits | undefined> | undefined;

@@ -20,9 +20,9 @@ describe('LiveFeed', () => {
   let value = 'a';
   const shutdown = new AbortController();
   const feed = new LiveFeed(
-    async () => {
+    () => {
       computations += 1;
-      return { value };
+      return Promise.resolve({ value });
     },
     createLogger({ level: 'silent' }),
     shutdown.signal,
@@ -107,10 +107,7 @@ describe('LiveFeed when the snapshot cannot be computed', () => {
     let failing = true;
     const shutdown = new AbortController();
     const feed = new LiveFeed(
-      async () => {
-        if (failing) throw new Error('connection refused');
-        return { ok: true };
-      },
+      () => (failing ? Promise.reject(new Error('connection refused')) : Promise.resolve({ ok: true })),
       createLogger({ level: 'silent' }),
       shutdown.signal,
       REFRESH_MS,

@@ -590,7 +590,7 @@ function report(recorder: Recorder, drill: Drill | undefined, failure: unknown):
   for (const [invariant, count] of Object.entries(byInvariant)) lines.push(`  ${count} × ${invariant}`);
   for (const violation of recorder.violations) lines.push(`  - ${violation.at} [${violation.invariant}] ${violation.detail}`);
   if (recorder.warnings.length) lines.push(`warnings: ${recorder.warnings.length}`, ...recorder.warnings.map((w) => `  - ${w}`));
-  if (failure) lines.push(`DRILL ERROR: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+  if (failure) lines.push(`DRILL ERROR: ${failure instanceof Error ? (failure.stack ?? failure.message) : JSON.stringify(failure)}`);
   const ok = !failure && recorder.violations.length === 0;
   lines.push(ok ? 'RESULT: PASS' : failure ? 'RESULT: the drill could not complete' : 'RESULT: FAIL');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -619,7 +619,7 @@ function report(recorder: Recorder, drill: Drill | undefined, failure: unknown):
     end_state: drill?.figures ?? null,
     violations: recorder.violations.length,
     violations_by_invariant: byInvariant,
-    error: failure ? String(failure) : null,
+    error: failure ? (failure instanceof Error ? failure.message : JSON.stringify(failure)) : null,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return ok ? 0 : failure ? 2 : 1;

@@ -96,8 +96,8 @@ export class ManagedProcess {
         for (const [name, pattern] of Object.entries(this.spec.countLines ?? {})) if (pattern.test(line)) this.lineCounts[name]! += 1;
       }
     };
-    child.stdout!.on('data', scan);
-    child.stderr!.on('data', scan);
+    child.stdout.on('data', scan);
+    child.stderr.on('data', scan);
     this.exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         live.delete(child.pid!);

@@ -20,7 +20,7 @@ export const sessionFeature: ApiFeature = {
       path: '/session',
       summary: "The key's role and the Temporal Web UI address",
       success: { status: 200, description: 'The session', data: sessionData },
-      handle: async (_input, { deps: { temporalUi }, res }) => ({
+      handle: (_input, { deps: { temporalUi }, res }) => Promise.resolve({
         role: res.locals.actor as ApiRole,
         temporal_ui: temporalUi ? { url: temporalUi.url.replace(/\/+$/, ''), namespace: temporalUi.namespace } : null,
       }),

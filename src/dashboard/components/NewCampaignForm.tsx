@@ -102,7 +102,7 @@ export function NewCampaignForm({ apiKey }: { apiKey: string }) {
   return (
     <section aria-labelledby="new-campaign-title" className="card">
       <h2 id="new-campaign-title">New campaign</h2>
-      <form onSubmit={submit} noValidate className="new-campaign">
+      <form onSubmit={(event) => void submit(event)} noValidate className="new-campaign">
         {input('name')}
         {input('instantly_campaign_id')}
         <fieldset aria-describedby={errors[CRITERIA] ? 'criteria-error' : 'criteria-hint'}>

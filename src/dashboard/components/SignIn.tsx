@@ -26,7 +26,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string | null; onSigned
   return (
     <main className="sign-in">
       <h1>Leadgen operator dashboard</h1>
-      <form onSubmit={submit} noValidate aria-describedby="sign-in-help">
+      <form onSubmit={(event) => void submit(event)} noValidate aria-describedby="sign-in-help">
         <label htmlFor="api-key">API key</label>
         <input
           id="api-key"

@@ -16,7 +16,11 @@ function countsOf(event: BreakerEvent): string {
   const m = event.metadata ?? {};
   const parts = ['campaigns_paused', 'jobs_paused', 'campaigns_eligible', 'jobs_resumed', 'count']
     .filter((key) => typeof m[key] === 'number')
-    .map((key) => `${key === 'count' ? `failure ${m[key]} of ${String(m.threshold ?? '?')}` : `${key.replace('_', ' ')}: ${m[key]}`}`);
+    .map((key) => {
+      const value = m[key] as number;
+      const threshold = typeof m.threshold === 'number' ? String(m.threshold) : '?';
+      return key === 'count' ? `failure ${value} of ${threshold}` : `${key.replace('_', ' ')}: ${value}`;
+    });
   return parts.join(', ');
 }
 
