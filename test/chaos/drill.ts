@@ -103,6 +103,7 @@ class Drill {
         decisionDeadlineMs: Number(args['decision-deadline-ms']),
         gateMs: Number(args['gate-ms']),
         strictGate: args['strict-gate'],
+        workerDownMs: (from, to) => stack.worker.notReadyMs(from, to),
       },
       recorder,
     );
@@ -126,7 +127,7 @@ class Drill {
     ];
     await this.startCampaigns(Math.ceil(N * FIRST_WAVE), 'first wave');
     for (const [i, step] of steps.entries()) {
-      if (this.remainingMs() < FINAL_RESERVE_MS + 60_000) {
+      if (this.remainingMs() < FINAL_RESERVE_MS + (step.trip ? 90_000 : 30_000)) {
         const skipped = steps.slice(i).map((s) => s.name);
         this.recorder.violation('run within budget', `${this.recorder.elapsed()} of a ${BUDGET_MS / 1000} s budget used; steps not run: ${skipped.join(', ')}`);
         break;
@@ -149,7 +150,13 @@ class Drill {
       }
     }
     await this.recoverUnexpectedPause();
-    if (this.pool.length > 0) await this.startCampaigns(this.pool.length, 'the rest');
+    // The rest, tried again while starts are refused (a 503 while the worker comes back), for up to 60 s.
+    const startDeadline = Date.now() + 60_000;
+    while (this.pool.length > 0 && Date.now() < startDeadline) {
+      await this.startCampaigns(this.pool.length, 'the rest');
+      if (this.pool.length > 0) await sleep(3_000);
+    }
+    if (this.pool.length > 0) this.recorder.violation('every campaign COMPLETED', `${this.pool.length} campaign(s) could not be started within 60 s (the start kept being refused)`, this.pool);
     await this.waitAllCompleted();
     this.figures = await runFinalChecks({ db: this.db, temporal: this.temporal, simulator: this.sim, recorder: this.recorder, campaignIds: this.campaignIds, leadLimit: LEADS });
   }
@@ -201,15 +208,18 @@ class Drill {
     const batch = this.pool.splice(0, count);
     const answers = await settleWithConcurrency(batch, 8, (id) => this.api.call('POST', `/campaigns/${id}/start`));
     const refused: string[] = [];
+    const refusals: Record<string, number> = {};
     answers.forEach((result, i) => {
       const answer = result.status === 'fulfilled' ? result.value : undefined;
       // A start that answered 503 may have gone through: its retry finds it started.
       const alreadyStarted = answer?.status === 409 && /already started/.test(detailOf(answer));
       if (answer?.status !== 202 && !alreadyStarted) {
         refused.push(batch[i]!);
-        this.recorder.warn(`start of campaign ${batch[i]} answered ${answer?.status}: ${JSON.stringify(answer?.body)}`);
+        const key = `${answer?.status ?? 'no answer'} ${answer ? detailOf(answer) : ''}`;
+        refusals[key] = (refusals[key] ?? 0) + 1;
       }
     });
+    for (const [answer, count] of Object.entries(refusals)) this.recorder.warn(`${count} campaign start(s) (${why}) answered ${answer}; tried again later`);
     this.pool.unshift(...refused);
     this.recorder.event('campaigns', `started ${batch.length - refused.length} (${why}); ${N - this.pool.length}/${N} started`);
   }
