@@ -61,7 +61,7 @@ const FINAL_DEADLINE_MS = Number(args['final-deadline-s']) * 1000;
 const STALL_MS = Number(args['stall-s']) * 1000;
 const BUDGET_MS = Number(args['budget-s']) * 1000;
 /** Kept for the final wait and checks when the budget runs short. */
-const FINAL_RESERVE_MS = 90_000;
+const FINAL_RESERVE_MS = 60_000;
 /** Kill (a): this long after the trip is seen, once the pause has committed; at the latest at the upper bound. */
 const KILL_A_MS = [100, 300] as const;
 /** Kill (b): this long after resume-queue is sent, once the resume has committed; at the latest at the upper bound. */
@@ -115,15 +115,17 @@ class Drill {
     this.checker.start();
     await this.createCampaigns();
 
+    // Trips early, so both fit in the budget even when a recovery drags on; PostgreSQL restarts before the last
+    // trip, whose resume also brings back any campaign the restart paused.
     const steps: { name: string; trip?: boolean; run: () => Promise<void> }[] = [
       { name: 'plain kill', run: () => this.plainKill() },
+      { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
       { name: 'Temporal dev server restart', run: () => this.restartTemporal() },
       { name: 'plain kill', run: () => this.plainKill() },
-      { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
-      { name: 'plain kill', run: () => this.plainKill() },
       { name: 'PostgreSQL restart', run: () => this.restartPostgres() },
-      { name: 'plain kill', run: () => this.plainKill() },
       { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
+      { name: 'plain kill', run: () => this.plainKill() },
+      { name: 'plain kill', run: () => this.plainKill() },
     ];
     await this.startCampaigns(Math.ceil(N * FIRST_WAVE), 'first wave');
     for (const [i, step] of steps.entries()) {
@@ -373,7 +375,7 @@ class Drill {
 
   /** The operator's two steps after a trip: wait for the pause, clear the fault, reset, resume once. */
   private async recoverFromTrip(cycle: CycleRecord, { killDuringResume }: { killDuringResume: boolean }): Promise<void> {
-    const settleDeadline = Math.min(Number(args['decision-deadline-ms']) + 15_000, Math.max(5_000, this.remainingMs() - FINAL_RESERVE_MS));
+    const settleDeadline = Math.min(Number(args['decision-deadline-ms']) + 5_000, Math.max(5_000, this.remainingMs() - FINAL_RESERVE_MS));
     const settled = await waitFor(async () => {
       const s = await snapshot(this.db);
       return s.queue_state === 'PAUSED' && s.campaigns_running === 0;
