@@ -301,6 +301,15 @@ class Drill {
       return;
     }
     this.recorder.event('trip', `cycle ${cycle.index}: breaker seen open ${seenAt - cycle.outageAt} ms after the outage began (decided at ${iso(cycle.decidedAt)})`);
+    if (cycle.decidedAt !== undefined && cycle.decidedAt < cycle.outageAt) {
+      // Open before the drill's outage: something else tripped it, and the status API could not tell us in time.
+      const status = await this.api.call('GET', '/queue-management/status');
+      this.recorder.violation(
+        'no trip the drill did not cause',
+        `cycle ${cycle.index}: the breaker had opened at ${iso(cycle.decidedAt)}, ${cycle.outageAt - cycle.decidedAt} ms before the drill's outage, with system_state still CLOSED/ACTIVE until then`,
+        [status.body?.data?.circuit_breaker ?? status.body],
+      );
+    }
 
     // Kill (a): inside the pause cascade.
     await this.waitForCommitOrTimeout(cycle, seenAt);
@@ -513,7 +522,9 @@ class Drill {
   /** A pause the drill did not cause (a crash, a restart): recorded, then recovered the operator's way. */
   private async recoverUnexpectedPause(): Promise<void> {
     const s = await snapshot(this.db);
-    const breaker = await this.api.breaker(5_000);
+    // The breaker's own state, as the operator sees it; the API may need a moment after a restart.
+    const breaker = await waitFor(() => this.api.breaker(5_000), 15_000, 1_000);
+    if (breaker === undefined) this.recorder.warn('the status API could not tell the breaker state for 15 s');
     if (s.breaker_state === 'CLOSED' && s.queue_state === 'ACTIVE' && (breaker === undefined || (breaker.state === 'closed' && breaker.queue === 'ACTIVE'))) return;
     const status = await this.api.call('GET', '/queue-management/status');
     this.recorder.violation('no trip the drill did not cause', `system_state ${s.breaker_state}/${s.queue_state}, breaker ${breaker?.state}/${breaker?.queue}`, [status.body?.data?.circuit_breaker]);
