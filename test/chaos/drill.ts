@@ -115,17 +115,17 @@ class Drill {
     this.checker.start();
     await this.createCampaigns();
 
-    // Trips early, so both fit in the budget even when a recovery drags on; PostgreSQL restarts before the last
-    // trip, whose resume also brings back any campaign the restart paused.
+    // The first trip early, so both fit in the budget even when a recovery drags on; every kill and restart before
+    // the last trip, whose resume also brings back any campaign they paused.
     const steps: { name: string; trip?: boolean; run: () => Promise<void> }[] = [
       { name: 'plain kill', run: () => this.plainKill() },
       { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
       { name: 'Temporal dev server restart', run: () => this.restartTemporal() },
       { name: 'plain kill', run: () => this.plainKill() },
       { name: 'PostgreSQL restart', run: () => this.restartPostgres() },
+      { name: 'plain kill', run: () => this.plainKill() },
+      { name: 'plain kill', run: () => this.plainKill() },
       { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
-      { name: 'plain kill', run: () => this.plainKill() },
-      { name: 'plain kill', run: () => this.plainKill() },
     ];
     await this.startCampaigns(Math.ceil(N * FIRST_WAVE), 'first wave');
     for (const [i, step] of steps.entries()) {
