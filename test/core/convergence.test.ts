@@ -94,6 +94,8 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     h.providers.release('perplexity');
     await h.breaker.reset({ service: 'perplexity', actor: 'operator' });
     await eventually(env, async () => (await h.db.prisma.campaign.count({ where: { workflowStatus: 'PAUSED' } })) === 3, { what: 'pause adopted' });
+    await eventually(env, async () => (await Promise.all(ids.map((id) => h.queryProgress(id)))).every((p) => p.status === 'PAUSED'), { what: 'workflows PAUSED' });
+    await env.sleep(5_000); // the pause fan-out's last pass, and any re-read it caused, are over
 
     // The first attempt's write, then its death: nobody was told.
     const effects = breakerActivities({ prisma: h.db.prisma, temporal: env.client, logger: capturedLogger().logger, fanOutConcurrency: 4, providers: h.providers, taskQueue: h.taskQueue, failureThreshold: 1 });
