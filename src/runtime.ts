@@ -121,6 +121,7 @@ export function createConfiguredWorkers(
       taskQueue: config.TASK_QUEUE,
       failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
       fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
+      retryAfterCapMs: config.RETRY_AFTER_CAP_MS,
     },
   });
 }

@@ -4,7 +4,7 @@ import { rejectionOf, useSimulator } from './use-simulator';
 
 const harness = useSimulator();
 const apolloSearch = () =>
-  harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: { 'x-api-key': 'k' }, body: { per_page: 1 } });
+  harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { headers: { 'x-api-key': 'k' }, body: { per_page: 1 } });
 const instantlyCreate = (body: Record<string, unknown>) =>
   harness.request('POST', '/instantly/api/v2/leads', { headers: { authorization: 'Bearer k' }, body });
 
@@ -72,7 +72,7 @@ test('latency delays the answer by at least latency_ms', async () => {
 
 test('calls and failures are counted per service, including auth and validation refusals', async () => {
   await apolloSearch();
-  await harness.request('POST', '/apollo/api/v1/mixed_people/search', { body: {} }); // no key: 401
+  await harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { body: {} }); // no key: 401
   await harness.request('POST', '/openai/v1/chat/completions', { headers: { authorization: 'Bearer k' }, body: { model: 'gpt-4o' } }); // 400
   const services = await harness.control.services();
   expect(services.apollo).toMatchObject({ calls: 2, failures: 1 });
