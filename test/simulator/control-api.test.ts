@@ -13,7 +13,9 @@ test('GET /sim/services lists every service with no fault and zero counters', as
   expect(status).toBe(200);
   expect(json.status).toBe('success');
   expect(Object.keys(json.data.services).sort()).toEqual([...SERVICES].sort());
-  for (const service of SERVICES) expect(json.data.services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0 });
+  for (const service of SERVICES) {
+    expect(json.data.services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0, rate_limit: null, rate_limited: 0, peak_per_second: 0 });
+  }
 });
 
 test('a valid fault is stored with its defaults and applied', async () => {
@@ -122,7 +124,9 @@ test('POST /sim/reset clears faults, counters and leads', async () => {
   await instantlyCreate({ campaign: 'c-1', email: 'a@example.com' });
   await harness.control.reset();
   const services = await harness.control.services();
-  for (const service of SERVICES) expect(services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0 });
+  for (const service of SERVICES) {
+    expect(services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0, rate_limit: null, rate_limited: 0, peak_per_second: 0 });
+  }
   expect(await harness.control.instantlyLeads()).toEqual([]);
   expect((await apolloSearch()).status).toBe(200);
 });
@@ -136,4 +140,55 @@ test('an unknown /sim route is a 404 in the error envelope', async () => {
   const { status, json } = await harness.request('GET', '/sim/nothing-here');
   expect(status).toBe(404);
   expect(json.status).toBe('error');
+});
+
+describe('rate limit', () => {
+  test('answers 429 with Retry-After above the limit, counts them, and clears with limit null', async () => {
+    const set = await harness.request('POST', '/sim/services/apollo/rate-limit', { body: { limit: 3, per_seconds: 10 } });
+    expect(set.json.data).toEqual({ service: 'apollo', rate_limit: { limit: 3, per_seconds: 10 } });
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof apolloSearch>> | undefined;
+    for (let i = 0; i < 5; i++) {
+      const answer = await apolloSearch();
+      statuses.push(answer.status);
+      if (answer.status === 429) refused = answer;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // The oldest of the three frees its slot within the 10 s window.
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
+    expect(Number(refused!.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect(refused!.json.error).toMatch(/Rate limit exceeded/);
+    let status = (await harness.control.services()).apollo;
+    expect(status).toMatchObject({ calls: 5, rate_limit: { limit: 3, per_seconds: 10 }, rate_limited: 2, peak_per_second: 5 });
+
+    await harness.control.setRateLimit('apollo', null);
+    expect((await apolloSearch()).status).toBe(200);
+    status = (await harness.control.services()).apollo;
+    expect(status).toMatchObject({ rate_limit: null, rate_limited: 2 });
+  });
+
+  test('per_seconds defaults to 1, and the window slides', async () => {
+    await harness.control.setRateLimit('openai', 2);
+    const ask = () => harness.request('POST', '/openai/v1/chat/completions', { headers: { authorization: 'Bearer k' }, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } });
+    const [a, b, c] = [await ask(), await ask(), await ask()];
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 429]);
+    expect(c.headers.get('retry-after')).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect((await ask()).status).toBe(200);
+  });
+
+  test.each([
+    [{ limit: 0 }, 400],
+    [{ limit: 5, per_seconds: 0 }, 400],
+    [{ limit: 'five' }, 400],
+    [{ limit: 5, extra: true }, 400],
+  ])('%j is refused with %d', async (body, status) => {
+    const answer = await harness.request('POST', '/sim/services/apollo/rate-limit', { body });
+    expect(answer.status).toBe(status);
+    expect(answer.json.detail).toMatch(/Invalid rate limit/);
+  });
+
+  test('an unknown service is a 404', async () => {
+    expect((await harness.request('POST', '/sim/services/hubspot/rate-limit', { body: { limit: 1 } })).status).toBe(404);
+  });
 });
