@@ -9,7 +9,7 @@ import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
-import { openTemporal, resolveApiKeys } from './runtime';
+import { openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,7 +19,15 @@ async function main(): Promise<void> {
   const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
   const apiKeys = resolveApiKeys(config);
   if (apiKeys.generated) process.stdout.write(`Operator key: ${apiKeys.generated.key} (kept in ${apiKeys.generated.file})\n`);
-  const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
+  const app = createApp({
+    prisma: db.prisma,
+    temporal: temporal.client,
+    breaker,
+    taskQueue: config.TASK_QUEUE,
+    logger,
+    apiKeys: apiKeys.keys,
+    providerProbes: providerProbesFromEnv(config),
+  });
   const origin = `http://${config.HOST}:${config.PORT}`;
   const server = app.listen(config.PORT, config.HOST, () =>
     logger.info({ url: `${origin}${API_PREFIX}`, reference: `${origin}${API_PREFIX}/docs`, metrics: `${origin}${METRICS_PATH}` }, 'API listening'),

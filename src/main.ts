@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { API_PREFIX, createApp } from './api/app';
 import { METRICS_PATH } from './api/paths';
+import { createLimitsRecorder } from './db/provider-limits';
+import { createProviderProbes } from './providers/probe';
 import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -31,7 +33,9 @@ async function main(): Promise<void> {
     stops.push(() => temporal.close());
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
     stops.push(() => db.close());
-    const { providers, simulator, simulated } = await openProviders(config, logger);
+    const limits = createLimitsRecorder(db.prisma, logger);
+    stops.push(() => limits.close());
+    const { providers, providersConfig, simulator, simulated } = await openProviders(config, logger, process.env, { observe: limits.observe });
     if (simulator) stops.push(() => simulator.close());
 
     const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
@@ -44,7 +48,15 @@ async function main(): Promise<void> {
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
     const apiKeys = resolveApiKeys(config);
-    const app = createApp({ prisma: db.prisma, temporal: temporal.client, breaker, taskQueue: config.TASK_QUEUE, logger, apiKeys: apiKeys.keys });
+    const app = createApp({
+      prisma: db.prisma,
+      temporal: temporal.client,
+      breaker,
+      taskQueue: config.TASK_QUEUE,
+      logger,
+      apiKeys: apiKeys.keys,
+      providerProbes: createProviderProbes(providersConfig),
+    });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
     });

@@ -82,7 +82,7 @@ export async function readProviderLimits(prisma: PrismaClient): Promise<Record<s
       row.service,
       {
         remaining: row.remaining as Record<string, number>,
-        resets: (row.resets as Record<string, string> | null) ?? null,
+        resets: row.resets && Object.keys(row.resets).length > 0 ? (row.resets as Record<string, string>) : null,
         observed_at: row.observedAt.toISOString(),
       },
     ]),
