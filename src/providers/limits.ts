@@ -32,6 +32,12 @@ export const DEFAULT_LIMITS: Record<ServiceName, { rate: string; maxConcurrency:
   instantly: { rate: '6000/min', maxConcurrency: 10, source: 'developer.instantly.ai rate limits: 100/s and 6,000/min per workspace' },
 };
 
+/**
+ * A service the local simulator stands in for (no API key) is not the provider: its entry-tier limit would only
+ * slow the demo down. Used when {SERVICE}_RATE_LIMIT / _MAX_CONCURRENCY are not set.
+ */
+export const SIMULATED_DEFAULT_LIMIT = { rate: '100/s', maxConcurrency: 20 } as const;
+
 /** Default cap on a 429's Retry-After we wait out; a longer one is a service failure at once. */
 export const DEFAULT_RETRY_AFTER_CAP_MS = 30_000;
 
@@ -48,13 +54,17 @@ export function parseRate(text: string): number {
   return count / seconds;
 }
 
-/** Reads {SERVICE}_RATE_LIMIT and {SERVICE}_MAX_CONCURRENCY for every service; one error names every bad variable. */
-export function serviceLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): ServiceLimits {
+/**
+ * Reads {SERVICE}_RATE_LIMIT and {SERVICE}_MAX_CONCURRENCY for every service; one error names every bad
+ * variable. `simulated` services default to SIMULATED_DEFAULT_LIMIT instead of the provider's tier.
+ */
+export function serviceLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, { simulated = [] }: { simulated?: readonly ServiceName[] } = {}): ServiceLimits {
   const problems: string[] = [];
   const limits = {} as ServiceLimits;
   for (const service of SERVICES) {
     const prefix = service.toUpperCase();
-    const rate = env[`${prefix}_RATE_LIMIT`]?.trim() || DEFAULT_LIMITS[service].rate;
+    const defaults = simulated.includes(service) ? SIMULATED_DEFAULT_LIMIT : DEFAULT_LIMITS[service];
+    const rate = env[`${prefix}_RATE_LIMIT`]?.trim() || defaults.rate;
     let ratePerSecond = NaN;
     try {
       ratePerSecond = parseRate(rate);
@@ -62,7 +72,7 @@ export function serviceLimitsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       problems.push(`${prefix}_RATE_LIMIT: ${(error as Error).message}`);
     }
     const concurrencyText = env[`${prefix}_MAX_CONCURRENCY`]?.trim();
-    const maxConcurrency = concurrencyText ? Number(concurrencyText) : DEFAULT_LIMITS[service].maxConcurrency;
+    const maxConcurrency = concurrencyText ? Number(concurrencyText) : defaults.maxConcurrency;
     if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 1000) {
       problems.push(`${prefix}_MAX_CONCURRENCY: "${concurrencyText}" is not a whole number between 1 and 1000`);
     }

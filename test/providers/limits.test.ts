@@ -1,6 +1,6 @@
 /** {SERVICE}_RATE_LIMIT / {SERVICE}_MAX_CONCURRENCY parsing, and the Worker options they become. */
 import { loadConfig } from '../../src/config';
-import { DEFAULT_LIMITS, parseRate, serviceLimitsFromEnv, workerOptionsForService } from '../../src/providers/limits';
+import { DEFAULT_LIMITS, parseRate, SIMULATED_DEFAULT_LIMIT, serviceLimitsFromEnv, workerOptionsForService } from '../../src/providers/limits';
 import { SERVICES } from '../../src/providers/types';
 
 describe('parseRate', () => {
@@ -36,6 +36,13 @@ describe('serviceLimitsFromEnv', () => {
     expect(limits.perplexity).toEqual({ ratePerSecond: 4, rate: '4/s', maxConcurrency: 3 });
     expect(limits.apollo.ratePerSecond).toBeCloseTo(200 / 60, 10);
     expect(limits.openai.rate).toBe(DEFAULT_LIMITS.openai.rate);
+  });
+
+  test('a simulated service defaults to the simulator\'s generous limit, unless configured', () => {
+    const limits = serviceLimitsFromEnv({ OPENAI_RATE_LIMIT: '2/s' }, { simulated: ['perplexity', 'openai'] });
+    expect(limits.perplexity).toEqual({ ratePerSecond: 100, rate: SIMULATED_DEFAULT_LIMIT.rate, maxConcurrency: SIMULATED_DEFAULT_LIMIT.maxConcurrency });
+    expect(limits.openai.ratePerSecond).toBe(2);
+    expect(limits.apollo.rate).toBe(DEFAULT_LIMITS.apollo.rate);
   });
 
   test('one error names every bad variable', () => {
