@@ -3,6 +3,7 @@
  * the cap a service failure at once (non-retryable), so the breaker hears instead of jobs parking for hours.
  * Each service's real client against the simulator, through the job activity.
  */
+import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { jobActivities } from '../../activities/jobs';
@@ -54,6 +55,9 @@ async function pendingJob(type: JobType) {
   });
 }
 
+/** One dispatch of the job, as the campaign workflow sends it. */
+const dispatchOf = (job: { id: string; campaignId: string }) => ({ jobId: job.id, campaignId: job.campaignId, dispatchId: randomUUID() });
+
 function runJob() {
   return jobActivities({ prisma: db.prisma, providers: harness.providers(), logger: capturedLogger().logger, retryAfterCapMs: CAP_MS }).runJob;
 }
@@ -62,7 +66,7 @@ describe.each(JOBS)('%s (%s)', (type, service) => {
   test('a 429 whose Retry-After is within the cap is retried after exactly that delay', async () => {
     await harness.control.setFault(service, { mode: 'outage', status: 429, retry_after_s: 20 });
     const job = await pendingJob(type);
-    const failure = await rejectionOf(new MockActivityEnvironment().run(runJob(), { jobId: job.id }));
+    const failure = await rejectionOf(new MockActivityEnvironment().run(runJob(), dispatchOf(job)));
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: SERVICE_FAILURE, nonRetryable: false, nextRetryDelay: 20_000 });
     expect((failure as ApplicationFailure).details?.[0]).toMatchObject({ service, failureType: 'rate_limited' });
@@ -71,7 +75,7 @@ describe.each(JOBS)('%s (%s)', (type, service) => {
   test('a 429 whose Retry-After is beyond the cap is a service failure at once', async () => {
     await harness.control.setFault(service, { mode: 'outage', status: 429, retry_after_s: 3600 });
     const job = await pendingJob(type);
-    const failure = await rejectionOf(new MockActivityEnvironment().run(runJob(), { jobId: job.id }));
+    const failure = await rejectionOf(new MockActivityEnvironment().run(runJob(), dispatchOf(job)));
     expect(failure).toMatchObject({ type: SERVICE_FAILURE, nonRetryable: true, nextRetryDelay: undefined });
     expect((failure as Error).message).toMatch(/Retry-After 3600000 ms is beyond the 30000 ms cap/);
     expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).error).toMatch(new RegExp(`^${service} rate_limited: .*beyond the 30000 ms cap`));
