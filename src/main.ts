@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     const { providers, providersConfig, simulator, simulated } = await openProviders(config, logger, process.env, { observe: limits.observe });
     if (simulator) stops.push(() => simulator.close());
 
-    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
+    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, simulated, temporal, logger });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();

@@ -8,6 +8,7 @@ import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { DEFAULT_TIMEOUTS_MS, providersConfigFromEnv, type ProvidersConfig } from './providers/config';
 import { createProviders } from './providers';
+import { serviceLimitsFromEnv, workerOptionsForService } from './providers/limits';
 import { createProviderProbes, type ProviderProbes } from './providers/probe';
 import { SERVICES, type LeadProviders, type LimitsObserver, type ServiceName } from './providers/types';
 import { SIMULATOR_API_KEY } from './simulator/provider-config';
@@ -64,7 +65,7 @@ export interface ProviderHandles {
   providers: LeadProviders;
   providersConfig: ProvidersConfig;
   simulator?: RunningSimulator;
-  simulated: string[];
+  simulated: ServiceName[];
 }
 
 /** Services without an API key: the local simulator stands in for them. */
@@ -129,12 +130,36 @@ export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
   return { keys: [{ role: 'operator', key }], generated: { key, file } };
 }
 
-/** The product's workers (jobs + control queue) as configured, for `npm start` and `npm run worker`. */
+/**
+ * The product's workers as configured, for `npm start` and `npm run worker`: each service's job worker with
+ * that service's rate (enforced by the Temporal server across every worker) and this process's concurrency cap.
+ */
 export function createConfiguredWorkers(
   config: AppConfig,
-  { prisma, breakerPrisma, providers, temporal, logger }: { prisma: PrismaClient; breakerPrisma?: PrismaClient; providers: LeadProviders; temporal: TemporalHandles; logger: Logger },
+  {
+    prisma,
+    breakerPrisma,
+    providers,
+    simulated,
+    temporal,
+    logger,
+  }: {
+    prisma: PrismaClient;
+    breakerPrisma?: PrismaClient;
+    providers: LeadProviders;
+    simulated: readonly ServiceName[];
+    temporal: TemporalHandles;
+    logger: Logger;
+  },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Workers> {
+  const limits = serviceLimitsFromEnv(env, { simulated });
+  logger.info(
+    { rateLimits: Object.fromEntries(SERVICES.map((service) => [service, `${limits[service].rate}, ${limits[service].maxConcurrency} in flight per worker`])) },
+    'Job workers rate-limited per service',
+  );
   return createWorkers({
+    jobWorkerOptions: (service) => workerOptionsForService(limits, service),
     connection: temporal.nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,

@@ -21,8 +21,8 @@ async function main(): Promise<void> {
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const limits = createLimitsRecorder(db.prisma, logger);
-  const { providers, simulator } = await openProviders(config, logger, process.env, { observe: limits.observe });
-  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
+  const { providers, simulator, simulated } = await openProviders(config, logger, process.env, { observe: limits.observe });
+  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, simulated, temporal, logger });
   registerStateMetrics(db.prisma, logger);
   const metrics = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT);
   const stop = () => workers.shutdown();
