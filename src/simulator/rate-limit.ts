@@ -1,7 +1,8 @@
 /**
- * A provider's request limit, as a test or an operator sets it: at most `limit` requests in any window of
- * `per_seconds`, refused beyond that with 429 and a Retry-After saying when a slot frees up. Also measures
- * the load itself: the most requests that arrived in any one wall-clock second.
+ * A provider's request limit, as a test or an operator sets it: `limit` requests per `per_seconds`, as a token
+ * bucket the way Perplexity and OpenAI describe theirs (a burst of up to `limit`, refilled continuously at
+ * limit/per_seconds), refused beyond that with 429 and a Retry-After saying when the next token comes. Also
+ * measures the load itself: the most requests that arrived in any one wall-clock second.
  */
 import { z } from 'zod';
 
@@ -17,14 +18,16 @@ export class RateLimiter {
   setting: RateLimitSetting = null;
   rateLimited = 0;
   peakPerSecond = 0;
-  /** Arrival times of the requests let through, within the current window. */
-  private admitted: number[] = [];
+  private tokens = 0;
+  private refilledAt = 0;
   private second = -1;
   private inSecond = 0;
 
-  set(setting: RateLimitSetting): void {
+  set(setting: RateLimitSetting, now: number = Date.now()): void {
     this.setting = setting;
-    this.admitted = [];
+    // A new limit starts with a full bucket.
+    this.tokens = setting?.limit ?? 0;
+    this.refilledAt = now;
   }
 
   reset(): void {
@@ -42,13 +45,14 @@ export class RateLimiter {
     this.second = second;
     this.peakPerSecond = Math.max(this.peakPerSecond, this.inSecond);
     if (!this.setting) return undefined;
-    const windowMs = this.setting.per_seconds * 1000;
-    while (this.admitted.length > 0 && this.admitted[0]! <= now - windowMs) this.admitted.shift();
-    if (this.admitted.length < this.setting.limit) {
-      this.admitted.push(now);
+    const perMs = this.setting.limit / (this.setting.per_seconds * 1000);
+    this.tokens = Math.min(this.setting.limit, this.tokens + (now - this.refilledAt) * perMs);
+    this.refilledAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
       return undefined;
     }
     this.rateLimited += 1;
-    return Math.max(1, Math.ceil((this.admitted[0]! + windowMs - now) / 1000));
+    return Math.max(1, Math.ceil((1 - this.tokens) / perMs / 1000));
   }
 }
