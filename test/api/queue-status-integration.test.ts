@@ -220,7 +220,7 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     await campaignsReach(t, ids, 'COMPLETED');
     for (const id of ids) {
       const campaign = (await t.get(`/api/v1/campaigns/${id}`).expect(200)).body.data;
-      expect(campaign.job_counts).toMatchObject({ total: 9, by_status: { COMPLETED: 9, PAUSED: 0 } });
+      expect(campaign.job_counts).toMatchObject({ total: 10, by_status: { COMPLETED: 10, PAUSED: 0 } });
       expect(campaign.lead_counts.by_status.PUSHED).toBe(2);
       expect((await t.get(`/api/v1/campaigns/${id}/jobs?status=PAUSED`).expect(200)).body.data.total).toBe(0);
     }
