@@ -20,7 +20,7 @@ export function leadView(lead: Lead): z.input<typeof leadData> {
     company_domain: lead.companyDomain,
     linkedin_url: lead.linkedinUrl,
     enrichment: lead.enrichment,
-    research_sources: lead.researchSources,
+    research_sources: lead.researchSources as Array<{ url: string; title: string | null }> | null,
     research_cost_usd: lead.researchCostUsd,
     email_subject: lead.emailSubject,
     email_body: lead.emailBody,
