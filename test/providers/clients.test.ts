@@ -73,9 +73,9 @@ describe('apollo findEmails (bulk people enrichment)', () => {
     for (const match of matches.slice(8)) expect(match).toMatchObject({ email: null, credits: 0 });
   });
 
-  test('someone Apollo does not know is a miss, not an error', async () => {
-    const [miss] = await harness.providers().findEmails([{ externalId: 'ffffffffffffffffffffffff', firstName: 'No', lastName: null, companyName: null }]);
-    expect(miss).toMatchObject({ externalId: 'ffffffffffffffffffffffff', email: null, credits: 0 });
+  test('an id that is not Apollo\'s is a miss, not an error', async () => {
+    const [miss] = await harness.providers().findEmails([{ externalId: 'not-an-apollo-id', firstName: 'No', lastName: null, companyName: null }]);
+    expect(miss).toMatchObject({ externalId: 'not-an-apollo-id', email: null, credits: 0 });
   });
 
   test('more than 10 people is refused before any call', async () => {

@@ -84,9 +84,10 @@ export function createApolloService(seed: string): SimService {
     };
 
   const match = (detail: z.output<typeof matchDetailSchema>) => {
-    const person = detail.id ? known.get(detail.id) : undefined;
-    if (!person) return null;
-    return { ...person, email: person.email === LOCKED ? null : person.email };
+    if (!detail.id || !APOLLO_ID.test(detail.id)) return null;
+    // Someone a search showed; or (after a simulator restart forgot them) someone made up from the id alone.
+    const person = known.get(detail.id) ?? fakePerson(seed, 'by-id', hexInt(hashHex(seed, 'by-id', detail.id)), { page: 1, per_page: 1 });
+    return { ...person, id: detail.id, email: person.email === LOCKED ? null : person.email };
   };
 
   return {
@@ -166,6 +167,8 @@ export function createApolloService(seed: string): SimService {
 }
 
 const LOCKED = 'email_not_unlocked@domain.com';
+/** Apollo's person ids: 24 hex digits. */
+const APOLLO_ID = /^[0-9a-f]{24}$/;
 type FakePerson = ReturnType<typeof fakePerson>;
 
 /** People API Search: the people of `searchPeople`, minus what only enrichment reveals. */
