@@ -4,7 +4,7 @@
 #   tsx src/simulator/main.ts    the fault-injecting simulator of the five services
 # Containers run tsx itself, not `npm run`/`npx`: npm exits at once on SIGTERM without passing it on, so a
 # worker started through npm would be killed mid-job instead of draining; tsx relays the signal and waits.
-# No Go or Java here: in compose, Temporal runs as its own service (TEMPORAL_ADDRESS), so neither the
+# No Python or Java here: in compose, Temporal runs as its own service (TEMPORAL_ADDRESS), so neither the
 # Temporal CLI nor the time-skipping test server that `npm run setup` builds is needed in the image.
 
 # ---- dependencies (cached until package.json or package-lock.json changes) ----------------------
@@ -33,8 +33,10 @@ COPY src ./src
 COPY workflows ./workflows
 COPY activities ./activities
 # Prisma 7's CLI wants a schema engine even for `generate`, which needs none: point it at an existing
-# file, exactly as prisma.config.ts does, so the build never downloads an engine.
+# file, exactly as prisma.config.ts does, so the build never downloads an engine. The dashboard
+# (src/dashboard) is built with Vite into dist/dashboard, which the API serves at `/`.
 RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/package.json npx --no-install prisma generate \
+ && npx --no-install vite build src/dashboard \
  && mkdir -p /app/.data && chown node:node /app/.data
 USER node
 EXPOSE 8080

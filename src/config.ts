@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from './providers/limits';
+import { temporalConnectionFromEnv, type TemporalConnectionConfig } from './temporal/connection-config';
 
 /**
  * Every setting the product reads, from the environment, validated once at start-up.
@@ -14,10 +15,13 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgresql:// URL')
     .optional(),
+  /** Both may also come from a Temporal config-file profile (see temporal/connection-config.ts). */
   TEMPORAL_ADDRESS: z.string().optional(),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_PORT: z.coerce.number().int().default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+  /** The Temporal Web UI the dashboard links campaign workflows to; `npm start` defaults it to its dev server's UI. */
+  TEMPORAL_UI_URL: z.url({ protocol: /^https?$/, error: 'TEMPORAL_UI_URL must be an http(s):// URL' }).optional(),
   TASK_QUEUE: z.string().default('leadgen'),
   BREAKER_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(1),
   FAN_OUT_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(64),
@@ -35,7 +39,10 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 
-export type AppConfig = z.output<typeof envSchema>;
+export type AppConfig = z.output<typeof envSchema> & {
+  /** TLS, API key and gRPC metadata for TEMPORAL_ADDRESS, from the SDK's environment configuration. */
+  temporalConnectionOptions: TemporalConnectionConfig['options'];
+};
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
@@ -43,5 +50,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${problems}`);
   }
-  return parsed.data;
+  // The SDK's loader applies TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE over the profile's, so its answer wins.
+  const temporal = temporalConnectionFromEnv(env);
+  return {
+    ...parsed.data,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace ?? parsed.data.TEMPORAL_NAMESPACE,
+    temporalConnectionOptions: temporal.options,
+  };
 }

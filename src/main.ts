@@ -1,5 +1,5 @@
 /**
- * `npm start`: the whole product on one machine — Temporal dev server (+ Web UI), worker, API,
+ * `npm start`: the whole product on one machine — Temporal dev server (+ Web UI), worker, API and dashboard,
  * database (PGlite unless DATABASE_URL) and the simulator for any service without an API key.
  * Ctrl-C stops all of it.
  */
@@ -15,7 +15,7 @@ import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { freeLoopbackPort } from './metrics/temporal-sdk';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { createConfiguredWorkers, openProviders, openTemporal, resolveApiKeys } from './runtime';
+import { createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   };
 
   try {
+    // First: an API that may not start (no API_KEYS on a public HOST) must not start a dev server either.
+    const apiKeys = resolveApiKeys(config);
     const temporal = await openTemporal(config, { embedded: true });
     stops.push(() => temporal.close());
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
@@ -47,7 +49,8 @@ async function main(): Promise<void> {
 
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
-    const apiKeys = resolveApiKeys(config);
+    const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
+    const stopping = new AbortController();
     const app = createApp({
       prisma: db.prisma,
       temporal: temporal.client,
@@ -56,26 +59,32 @@ async function main(): Promise<void> {
       logger,
       apiKeys: apiKeys.keys,
       providerProbes: createProviderProbes(providersConfig),
+      temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+      shutdown: stopping.signal,
     });
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
     });
-    stops.push(() => new Promise((resolve) => server.close(() => resolve())));
+    stops.push(() => {
+      stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
+      return new Promise((resolve) => server.close(() => resolve()));
+    });
 
     const origin = `http://${config.HOST}:${config.PORT}`;
     const apiUrl = `${origin}${API_PREFIX}`;
     const lines = [
       '',
       'leadgen-orchestrator is running',
+      `  Dashboard      http://${config.HOST}:${config.PORT}/   (sign in with the operator key below)`,
       `  API            ${apiUrl}   (try: curl ${apiUrl}/health)`,
       `  API reference  ${apiUrl}/docs   (OpenAPI 3.1: ${apiUrl}/openapi.json)`,
       `  Metrics        ${origin}${METRICS_PATH}   (Prometheus, with the key; includes the Temporal SDK's worker metrics)`,
       temporal.devServer ? `  Temporal UI    ${temporal.devServer.uiUrl}` : `  Temporal       ${temporal.address}`,
-      `  Temporal gRPC  ${temporal.address}`,
+      `  Temporal gRPC  ${temporal.address}  (${temporal.security}, namespace ${config.TEMPORAL_NAMESPACE})`,
       `  Database       ${db.kind === 'pglite' ? `PGlite in ${path.join(config.DATA_DIR, 'pglite')}` : 'PostgreSQL (DATABASE_URL)'}`,
       simulator ? `  Simulator      ${simulator.url}  (simulating: ${simulated.join(', ')}; faults: POST /sim/services/{service}/fault)` : '  Simulator      off (every service has an API key)',
       // Shown once per start, on the terminal only; never written to the logs.
-      apiKeys.generated ? `  Operator key   ${apiKeys.generated.key}   (kept in ${apiKeys.generated.file}; send as "Authorization: Bearer <key>")` : '  API keys       from API_KEYS',
+      apiKeys.generated ? `  Operator key   ${generatedKeyNotice(apiKeys.generated)}` : '  API keys       from API_KEYS',
       '  Ctrl-C stops everything.',
       '',
     ];
@@ -83,8 +92,8 @@ async function main(): Promise<void> {
   } catch (error) {
     logger.fatal({ err: error }, 'start-up failed');
     await stopAll();
-    process.exitCode = 1;
-    return;
+    // Exit outright: the SDK runtime installed above keeps the event loop alive on its own.
+    process.exit(1);
   }
 
   await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
 import { type ApiKey, parseApiKeys } from './api/auth';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
@@ -13,6 +13,7 @@ import { createProviderProbes, type ProviderProbes } from './providers/probe';
 import { SERVICES, type LeadProviders, type LimitsObserver, type ServiceName } from './providers/types';
 import { SIMULATOR_API_KEY } from './simulator/provider-config';
 import { type RunningSimulator, startSimulator } from './simulator/server';
+import { describeConnectionSecurity } from './temporal/connection-config';
 import { type DevServer, startDevServer } from './temporal/dev-server';
 import { createWorkers, type Workers } from './worker';
 import type { PrismaClient } from './db/database';
@@ -21,21 +22,41 @@ import type { PrismaClient } from './db/database';
 
 export interface TemporalHandles {
   address: string;
+  /** `plaintext`, `TLS`, `mTLS`, with `+ API key` when one is sent. */
+  security: string;
   client: Client;
   nativeConnection: NativeConnection;
   devServer?: DevServer;
   close(): Promise<void>;
 }
 
-/** Connects to TEMPORAL_ADDRESS, or starts the embedded dev server when none is configured. */
+/**
+ * The options both the client's Connection and the worker's NativeConnection connect with: the configured
+ * address with its TLS / API key settings, or the embedded dev server's address in plain gRPC.
+ */
+export function temporalConnectOptions(config: AppConfig, devServerAddress?: string): NativeConnectionOptions {
+  if (devServerAddress === undefined) return { ...config.temporalConnectionOptions, address: config.TEMPORAL_ADDRESS };
+  refuseSecuritySettingsWithoutAddress(config);
+  return { address: devServerAddress };
+}
+
+function refuseSecuritySettingsWithoutAddress(config: AppConfig): void {
+  if (Object.keys(config.temporalConnectionOptions).length === 0) return;
+  throw new Error(
+    "TEMPORAL_API_KEY, TEMPORAL_TLS* and a profile's TLS or API key settings need TEMPORAL_ADDRESS (or a profile " +
+      'address): without one, npm start runs the embedded dev server, which speaks plain gRPC',
+  );
+}
+
+/** Connects to TEMPORAL_ADDRESS (or a config-file profile's), or starts the embedded dev server when none is configured. */
 export async function openTemporal(
   config: AppConfig,
   { embedded, persist = true }: { embedded: boolean; persist?: boolean },
 ): Promise<TemporalHandles> {
   let devServer: DevServer | undefined;
-  let address = config.TEMPORAL_ADDRESS;
-  if (!address) {
-    if (!embedded) throw new Error('TEMPORAL_ADDRESS is required (e.g. temporal:7233)');
+  if (!config.TEMPORAL_ADDRESS) {
+    if (!embedded) throw new Error('TEMPORAL_ADDRESS is required (e.g. temporal:7233), or TEMPORAL_PROFILE naming a profile with an address');
+    refuseSecuritySettingsWithoutAddress(config);
     devServer = await startDevServer({
       dataDir: config.DATA_DIR,
       port: config.TEMPORAL_PORT,
@@ -43,22 +64,31 @@ export async function openTemporal(
       namespace: config.TEMPORAL_NAMESPACE,
       persist,
     });
-    address = devServer.address;
   }
-  const connection = await Connection.connect({ address });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  return {
-    address,
-    client,
-    nativeConnection,
-    devServer,
-    async close() {
+  const options = temporalConnectOptions(config, devServer?.address);
+  try {
+    const connection = await Connection.connect(options);
+    const nativeConnection = await NativeConnection.connect(options).catch(async (error: unknown) => {
       await connection.close();
-      await nativeConnection.close();
-      await devServer?.stop();
-    },
-  };
+      throw error;
+    });
+    const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+    return {
+      address: options.address!,
+      security: describeConnectionSecurity(options),
+      client,
+      nativeConnection,
+      devServer,
+      async close() {
+        await connection.close();
+        await nativeConnection.close();
+        await devServer?.stop();
+      },
+    };
+  } catch (error) {
+    await devServer?.stop();
+    throw error;
+  }
 }
 
 export interface ProviderHandles {
@@ -120,14 +150,43 @@ export interface ApiKeyConfig {
   generated?: { key: string; file: string };
 }
 
-/** API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder. */
+/**
+ * API_KEYS="operator:KEY1,viewer:KEY2"; without it, one operator key is generated and kept in the data folder,
+ * but only for an API on a loopback HOST: one reachable from elsewhere must be given its keys deliberately.
+ */
 export function resolveApiKeys(config: AppConfig): ApiKeyConfig {
   if (config.API_KEYS) return { keys: parseApiKeys(config.API_KEYS) };
+  if (!isLoopbackHost(config.HOST)) {
+    throw new Error(
+      `HOST=${config.HOST} makes the API reachable from other machines, so API_KEYS is required ` +
+        `(e.g. API_KEYS=operator:$(openssl rand -base64 24)); a key is generated only for a loopback HOST such as 127.0.0.1`,
+    );
+  }
   const file = path.join(config.DATA_DIR, 'operator-api-key');
   mkdirSync(config.DATA_DIR, { recursive: true });
   if (!existsSync(file)) writeFileSync(file, randomBytes(24).toString('base64url'), { mode: 0o600 });
   const key = readFileSync(file, 'utf8').trim();
   return { keys: [{ role: 'operator', key }], generated: { key, file } };
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+/**
+ * How to tell the operator about a generated key: the key itself only on an interactive terminal outside a
+ * container; anywhere else (piped output, `docker logs`, a log collector) only the file that holds it.
+ */
+export function generatedKeyNotice(generated: { key: string; file: string }, stdout: { isTTY?: boolean } = process.stdout): string {
+  const onPrivateTerminal = stdout.isTTY === true && !insideContainer();
+  return onPrivateTerminal
+    ? `${generated.key}   (kept in ${generated.file}; send as "Authorization: Bearer <key>")`
+    : `in ${generated.file}   (not shown here: output is not a private terminal; send as "Authorization: Bearer <key>")`;
+}
+
+function insideContainer(): boolean {
+  return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.container !== undefined;
 }
 
 /**

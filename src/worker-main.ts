@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   const stop = () => workers.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  logger.info({ taskQueue: config.TASK_QUEUE, temporal: temporal.address, database: db.kind, metrics: metrics.url }, 'worker running');
+  logger.info({ taskQueue: config.TASK_QUEUE, temporal: temporal.address, namespace: config.TEMPORAL_NAMESPACE, security: temporal.security, database: db.kind, metrics: metrics.url }, 'worker running');
   await workers.run();
   metrics.server.close();
   await simulator?.close();

@@ -199,7 +199,7 @@ class Breaker {
   private enqueue(transition: Unnumbered<BreakerTransition>): Promise<ResumeQueueResult | undefined> {
     const state = this.ready();
     state.transition_seq++;
-    const numbered = { ...transition, seq: state.transition_seq } as BreakerTransition;
+    const numbered: BreakerTransition = { ...transition, seq: state.transition_seq };
     return new Promise((done, failed) => this.pending.push({ transition: numbered, done, failed }));
   }
 

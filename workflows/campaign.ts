@@ -144,10 +144,10 @@ class CampaignRun {
       queued: this.queue.length,
       counts: this.counts,
     }));
+    // Handlers only note the notice; the main loop acts on it. Dispatch stops at once all the same (it waits
+    // while a re-read is pending), and no command is issued from inside an update handler.
     const onPause = ({ reason }: PauseCampaignRequest): CampaignRunStatus => {
-      // Stopping dispatch is always safe, so it happens at once; what to do next comes from the database.
       log.info('Pause notice received: dispatch stopped, re-reading the campaign', { campaignId: this.campaignId, reason });
-      this.pauseInMemory(reason);
       this.syncRequested = true;
       return this.status;
     };

@@ -9,6 +9,8 @@ export interface ApiKey {
 }
 
 const ROLES: readonly ApiRole[] = ['operator', 'viewer'];
+/** Shorter keys are guessable; 24 characters of base64 are 144 bits. */
+export const MIN_API_KEY_LENGTH = 24;
 // Viewers read; everything else changes state and needs an operator.
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
@@ -29,6 +31,11 @@ export function parseApiKeys(spec: string | undefined): ApiKey[] {
     const key = entry.slice(separator + 1).trim();
     if (separator < 0 || !ROLES.includes(role as ApiRole) || !/^\S+$/.test(key)) {
       throw new Error(`API key entry ${index + 1} is malformed: expected <${ROLES.join('|')}>:<key>`);
+    }
+    if (key.length < MIN_API_KEY_LENGTH) {
+      throw new Error(
+        `API key entry ${index + 1} is too short: keys need at least ${MIN_API_KEY_LENGTH} characters (e.g. openssl rand -base64 24)`,
+      );
     }
     return { role: role as ApiRole, key };
   });

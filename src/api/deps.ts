@@ -18,4 +18,8 @@ export interface ApiDeps {
   apiKeys: ApiKey[];
   /** One cheap call per configured service, for GET /queue-management/providers (503 without). */
   providerProbes?: ProviderProbes;
+  /** Where the dashboard links campaign workflows (the Temporal Web UI), when there is one. */
+  temporalUi?: { url: string; namespace: string };
+  /** Aborted when the host stops: long-lived responses (the live stream) end so the server can close. */
+  shutdown?: AbortSignal;
 }

@@ -44,8 +44,12 @@ async function openPostgres(url: string): Promise<Database> {
   } finally {
     await migrationAdapter.dispose();
   }
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-  const breakerPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 3 }) });
+  // A PostgreSQL restart ends every pooled connection with an 'error' event (57P01); unhandled, it would kill the
+  // process. The pool drops the broken connection and the next query opens a new one, so it is only noted.
+  const onConnectionLost = (error: Error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`, 'DatabaseConnectionWarning');
+  const pgOptions = { onPoolError: onConnectionLost, onConnectionError: onConnectionLost };
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }, pgOptions) });
+  const breakerPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 3 }, pgOptions) });
   return {
     prisma,
     breakerPrisma,

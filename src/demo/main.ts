@@ -71,10 +71,11 @@ async function startEmbeddedStack(api: string): Promise<{ child: ChildProcess; k
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += String(chunk)));
+  child.stdout.on('data', (chunk) => (output += String(chunk)));
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) throw new Error(`the stack exited with code ${child.exitCode}`);
-    const key = /Operator key\s+(\S+)/.exec(output)?.[1];
+    // Piped output never shows a generated key, only its file: read it from there.
+    const key = /Operator key/.test(output) ? apiKeyFromDataDir() : undefined;
     if (key && (await reachable(api))) return { child, key };
     await sleep(250);
   }
@@ -122,11 +123,11 @@ function report(outcome: string, status: QueueStatus, details: CampaignDetail[],
 async function main(): Promise<number> {
   const campaignCount = Number(values.campaigns);
   const leads = Number(values.leads);
-  const stagger = seconds(values.stagger!);
+  const stagger = seconds(values.stagger);
   const fault = parseFault(values.fault);
-  const pollMs = seconds(values.poll!) * 1000;
-  const timeout = seconds(values.timeout!);
-  const apiUrl = values.api!;
+  const pollMs = seconds(values.poll) * 1000;
+  const timeout = seconds(values.timeout);
+  const apiUrl = values.api;
 
   let stack: { child: ChildProcess; key: string } | undefined;
   if (!(await reachable(apiUrl))) stack = await startEmbeddedStack(apiUrl);
@@ -186,7 +187,10 @@ async function main(): Promise<number> {
       const details = await Promise.all(ids.map((id) => api.call<CampaignDetail>('GET', `/campaigns/${id}`)));
       const line = progressLine(elapsed(), status, details);
       if (tty) process.stdout.write(`\r${line.padEnd(150)}`);
-      else if (Date.now() - lastPrinted > 2_000) (console.log(line), (lastPrinted = Date.now()));
+      else if (Date.now() - lastPrinted > 2_000) {
+        console.log(line);
+        lastPrinted = Date.now();
+      }
 
       if (status.queue_paused) {
         // Let the pause settle in the database before reading the final states.
@@ -210,7 +214,7 @@ async function main(): Promise<number> {
   } finally {
     if (stack) {
       stack.child.kill('SIGINT');
-      await new Promise((resolve) => stack!.child.once('exit', resolve));
+      await new Promise((resolve) => stack.child.once('exit', resolve));
     }
   }
 }

@@ -16,7 +16,7 @@ export function controlRouter(registry: SimRegistry): Router {
   });
 
   router.post('/services/:service/fault', (req, res) => {
-    const name = req.params.service as string;
+    const name = req.params.service;
     if (!isServiceName(name)) return failure(res, 404, `Unknown service: ${name}. Valid services: [${SERVICES.join(', ')}]`);
     const parsed = faultSchema.safeParse(req.body);
     if (!parsed.success) return failure(res, 400, `Invalid fault: ${issuesText(parsed.error)}`);

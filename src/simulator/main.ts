@@ -1,6 +1,7 @@
 /**
  * Standalone simulator: `tsx src/simulator/main.ts`. SIMULATOR_PORT (default 4010), SIMULATOR_HOST
- * (default 127.0.0.1), SIMULATOR_LATENCY_MS, SIMULATOR_SEED.
+ * (default 127.0.0.1), SIMULATOR_LATENCY_MS, SIMULATOR_SEED, SIMULATOR_CONTROL_PUBLIC (default false: the
+ * fault API answers only on loopback).
  */
 import pino from 'pino';
 import { startSimulator } from './server';
@@ -13,6 +14,7 @@ async function main(): Promise<void> {
     host: process.env.SIMULATOR_HOST || '127.0.0.1',
     baseLatencyMs: Number(process.env.SIMULATOR_LATENCY_MS ?? 0),
     seed: process.env.SIMULATOR_SEED || undefined,
+    controlFromAnyHost: process.env.SIMULATOR_CONTROL_PUBLIC === 'true',
   });
   logger.info({ url: simulator.url, baseUrls: simulator.baseUrls }, `Simulator listening on ${simulator.url}`);
   const stop = (signal: string) => {

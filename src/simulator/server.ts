@@ -4,7 +4,7 @@
  * A client's baseUrl is `{url}/{service}`.
  */
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import { SERVICES, type ServiceName } from '../providers/types';
 import { controlRouter } from './control-routes';
 import { DEFAULT_SEED } from './fake-data';
@@ -20,6 +20,11 @@ export interface SimulatorOptions {
   baseLatencyMs?: number;
   /** Changes all generated data; the same seed gives the same data. */
   seed?: string;
+  /**
+   * The control API (/sim: faults, state) answers only callers on this machine's loopback unless true,
+   * even when the services listen on every interface (as in a container).
+   */
+  controlFromAnyHost?: boolean;
 }
 
 export interface RunningSimulator {
@@ -29,13 +34,14 @@ export interface RunningSimulator {
   close(): Promise<void>;
 }
 
-export function createSimulatorApp(options: Pick<SimulatorOptions, 'baseLatencyMs' | 'seed'> = {}): { app: Express; registry: SimRegistry } {
+export function createSimulatorApp(options: Pick<SimulatorOptions, 'baseLatencyMs' | 'seed' | 'controlFromAnyHost'> = {}): { app: Express; registry: SimRegistry } {
   const registry = new SimRegistry(options.seed ?? DEFAULT_SEED);
   const app = express();
   app.disable('x-powered-by');
   app.get('/health', (_req, res) => {
     res.json({ status: 'success', data: { services: SERVICES } });
   });
+  if (!options.controlFromAnyHost) app.use('/sim', loopbackOnly);
   app.use('/sim', controlRouter(registry));
   for (const name of SERVICES) app.use(`/${name}`, serviceRouter(registry.entries[name], options.baseLatencyMs ?? 0));
   app.use((req, res) => {
@@ -71,3 +77,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
   };
 }
+
+const loopbackOnly: RequestHandler = (req, res, next) => {
+  const from = req.socket.remoteAddress ?? '';
+  if (from === '::1' || /^(::ffff:)?127\./.test(from)) return next();
+  res.status(403).json({
+    status: 'error',
+    detail: 'The simulator control API answers only on loopback; start the simulator with SIMULATOR_CONTROL_PUBLIC=true to allow other hosts',
+  });
+};

@@ -31,7 +31,7 @@ describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
     t.h.providers.hold('millionverifier');
     const before = t.h.providers.waiting.millionverifier;
     const ids = await launchViaApi(t, count);
-    await until(t, async () => t.h.providers.waiting.millionverifier === before + count * 2, 'verify calls held');
+    await until(t, () => Promise.resolve(t.h.providers.waiting.millionverifier === before + count * 2), 'verify calls held');
     return ids;
   }
 
@@ -177,7 +177,7 @@ describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
       t.post('/api/v1/queue-management/pause-service', { service: 'instantly', reason: 'race' }),
       ...ids.map((id) => t.post(`/api/v1/campaigns/${id}/start`)),
     ]);
-    expect(pause!.status).toBe(200);
+    expect(pause.status).toBe(200);
     const accepted = ids.filter((_, i) => starts[i]!.status === 202);
     const refused = ids.filter((_, i) => starts[i]!.status === 409);
     expect(accepted.length + refused.length).toBe(ids.length);

@@ -128,15 +128,22 @@ describe('unexpected errors', () => {
 
 describe('parseApiKeys', () => {
   it('reads role:key pairs, ignoring spaces and empty entries', () => {
-    expect(parseApiKeys(' operator:KEY1 , viewer:KEY2,, ')).toEqual([
-      { role: 'operator', key: 'KEY1' },
-      { role: 'viewer', key: 'KEY2' },
+    expect(parseApiKeys(' operator:KEY1-operator-key-0123456 , viewer:KEY2-viewer-key-012345678,, ')).toEqual([
+      { role: 'operator', key: 'KEY1-operator-key-0123456' },
+      { role: 'viewer', key: 'KEY2-viewer-key-012345678' },
     ]);
     expect(parseApiKeys(undefined)).toEqual([]);
-    expect(parseApiKeys('operator:a:b')).toEqual([{ role: 'operator', key: 'a:b' }]);
+    expect(parseApiKeys('operator:a:b-with-a-colon-inside-it')).toEqual([{ role: 'operator', key: 'a:b-with-a-colon-inside-it' }]);
   });
 
-  it.each(['admin:KEY1', 'operator:', 'KEY1', 'viewer:two words', 'operator:SAME,viewer:SAME'])('refuses %p without echoing the key', (spec) => {
+  it.each([
+    'admin:KEY1-long-enough-for-a-key',
+    'operator:',
+    'KEY1-long-enough-for-a-key',
+    'viewer:two words and more than 24 chars',
+    'operator:SAME-long-enough-for-a-key,viewer:SAME-long-enough-for-a-key',
+    'operator:KEY1-too-short',
+  ])('refuses %p without echoing the key', (spec) => {
     expect(() => parseApiKeys(spec)).toThrow(/API key/);
     try {
       parseApiKeys(spec);

@@ -9,10 +9,14 @@ import { type ApiTestEnv, campaignBody, campaignsReach, KEYS, launchViaApi, useA
 const VALID_SERVICES = "['apollo', 'millionverifier', 'perplexity', 'openai', 'instantly']";
 const invalidService = (name: string) => `Invalid service name: ${name}. Valid services: ${VALID_SERVICES}`;
 
-/** An error response: exactly the envelope, no stack, no source paths. */
+/** An error response: exactly the envelope (with `errors`, one per field, for bad input), no stack, no source paths. */
 function expectErrorEnvelope(res: request.Response, status: number, detail?: string | RegExp) {
   expect(res.status).toBe(status);
-  expect(Object.keys(res.body).sort()).toEqual(['detail', 'status']);
+  if ('errors' in res.body) {
+    expect(status).toBe(400);
+    expect(res.body.errors).toEqual(expect.arrayContaining([{ field: expect.stringMatching(/^(params|query|body)\b/), message: expect.any(String) }]));
+  }
+  expect(Object.keys(res.body).filter((key) => key !== 'errors').sort()).toEqual(['detail', 'status']);
   expect(res.body.status).toBe('error');
   if (typeof detail === 'string') expect(res.body.detail).toBe(detail);
   else if (detail) expect(res.body.detail).toMatch(detail);

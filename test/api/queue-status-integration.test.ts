@@ -38,7 +38,7 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     t.h.providers.hold('millionverifier');
     const before = t.h.providers.waiting.millionverifier;
     const ids = await launchViaApi(t, count, leadLimit);
-    await until(t, async () => t.h.providers.waiting.millionverifier === before + count * leadLimit, 'verify calls held');
+    await until(t, () => Promise.resolve(t.h.providers.waiting.millionverifier === before + count * leadLimit), 'verify calls held');
     return ids;
   }
 
@@ -266,7 +266,7 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     const first = await launchHeld(2);
     t.h.providers.hold('apollo');
     const [late] = await launchViaApi(t, 1);
-    await until(t, async () => t.h.providers.waiting.apollo === 1, 'apollo call held');
+    await until(t, () => Promise.resolve(t.h.providers.waiting.apollo === 1), 'apollo call held');
     const all = [...first, late!];
     t.h.providers.fail('apollo', 'auth');
     t.h.providers.fail('millionverifier', 'auth');

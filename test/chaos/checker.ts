@@ -8,6 +8,8 @@
  * - propagation: once system_state says PAUSED, no campaign is RUNNING in the database `propagationMs` later.
  * - decision: once the breaker has decided to open (its opened_at), the pause is in the database (system_state
  *   PAUSED, no campaign RUNNING) within `decisionDeadlineMs`.
+ *   Both deadlines count only time with a worker ready: while the drill has it killed and restarting, nothing
+ *   can move (the raw times are printed too).
  * - gate latency (a figure; an invariant with --strict-gate): jobs claimed more than `gateMs` after the
  *   breaker decided, before the pause committed.
  */
@@ -22,6 +24,8 @@ export interface CheckerOptions {
   decisionDeadlineMs: number;
   gateMs: number;
   strictGate: boolean;
+  /** Milliseconds without a ready worker between two moments: nothing can propagate then, so deadlines do not run. */
+  workerDownMs: (from: number, to: number) => number;
 }
 
 interface SystemRow {
@@ -199,6 +203,7 @@ export class InvariantChecker {
 
   private async checkPropagation(db: PgClient, window: PauseWindow, row: SystemRow, now: number): Promise<void> {
     const since = now - window.committedSeenAt;
+    const withWorker = since - this.options.workerDownMs(window.committedSeenAt, now);
     if (row.running === 0 && !window.propagationMeasured) {
       window.propagationMeasured = true;
       this.worstPropagationMs = Math.max(this.worstPropagationMs, since);
@@ -208,12 +213,12 @@ export class InvariantChecker {
       }
       return;
     }
-    if (row.running > 0 && since > this.options.propagationMs && !window.propagationViolated) {
+    if (row.running > 0 && withWorker > this.options.propagationMs && !window.propagationViolated) {
       window.propagationViolated = true;
       const { rows } = await db.query(`SELECT id, status, status_reason, updated_at FROM campaigns WHERE status = 'RUNNING' ORDER BY updated_at LIMIT 20`);
       this.recorder.violation(
         'propagation: queue PAUSED implies no campaign RUNNING',
-        `${row.running} campaign(s) still RUNNING in the database ${since} ms after the pause committed${window.cycle ? ` (cycle ${window.cycle.index})` : ''}`,
+        `${row.running} campaign(s) still RUNNING in the database ${since} ms after the pause committed (${withWorker} ms of it with a worker running)${window.cycle ? `, cycle ${window.cycle.index}` : ''}`,
         rows,
       );
     }
@@ -225,13 +230,14 @@ export class InvariantChecker {
     const decidedAt = cycle.decidedAt!;
     const pausedInDb = cycle.pauseCommittedSeenAt !== undefined && cycle.allPausedSeenAt !== undefined;
     const elapsed = now - decidedAt;
+    const withWorker = elapsed - this.options.workerDownMs(decidedAt, now);
     if (pausedInDb) this.worstDecisionToPausedMs = Math.max(this.worstDecisionToPausedMs, cycle.allPausedSeenAt! - decidedAt);
     else this.worstDecisionToPausedMs = Math.max(this.worstDecisionToPausedMs, elapsed);
-    if (!pausedInDb && elapsed > this.options.decisionDeadlineMs && !this.decisionViolated.has(cycle.index)) {
+    if (!pausedInDb && withWorker > this.options.decisionDeadlineMs && !this.decisionViolated.has(cycle.index)) {
       this.decisionViolated.add(cycle.index);
       this.recorder.violation(
         'decision: the breaker opening reaches the database in time',
-        `cycle ${cycle.index}: ${elapsed} ms after the breaker decided to open, system_state is ${row.breaker_state}/${row.queue_state} and ${row.running} campaign(s) are RUNNING in the database`,
+        `cycle ${cycle.index}: ${elapsed} ms after the breaker decided to open (${withWorker} ms of it with a worker running), system_state is ${row.breaker_state}/${row.queue_state} and ${row.running} campaign(s) are RUNNING in the database`,
       );
     }
     // Claims the gate let through after the decision (up to the commit, or now while it has not committed).

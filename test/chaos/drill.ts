@@ -61,7 +61,7 @@ const FINAL_DEADLINE_MS = Number(args['final-deadline-s']) * 1000;
 const STALL_MS = Number(args['stall-s']) * 1000;
 const BUDGET_MS = Number(args['budget-s']) * 1000;
 /** Kept for the final wait and checks when the budget runs short. */
-const FINAL_RESERVE_MS = 90_000;
+const FINAL_RESERVE_MS = 60_000;
 /** Kill (a): this long after the trip is seen, once the pause has committed; at the latest at the upper bound. */
 const KILL_A_MS = [100, 300] as const;
 /** Kill (b): this long after resume-queue is sent, once the resume has committed; at the latest at the upper bound. */
@@ -103,6 +103,7 @@ class Drill {
         decisionDeadlineMs: Number(args['decision-deadline-ms']),
         gateMs: Number(args['gate-ms']),
         strictGate: args['strict-gate'],
+        workerDownMs: (from, to) => stack.worker.notReadyMs(from, to),
       },
       recorder,
     );
@@ -114,19 +115,21 @@ class Drill {
     this.checker.start();
     await this.createCampaigns();
 
+    // The first trip early, so both fit in the budget even when a recovery drags on; every kill and restart before
+    // the last trip, whose resume also brings back any campaign they paused.
     const steps: { name: string; trip?: boolean; run: () => Promise<void> }[] = [
       { name: 'plain kill', run: () => this.plainKill() },
+      { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
       { name: 'Temporal dev server restart', run: () => this.restartTemporal() },
       { name: 'plain kill', run: () => this.plainKill() },
-      { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
-      { name: 'plain kill', run: () => this.plainKill() },
       { name: 'PostgreSQL restart', run: () => this.restartPostgres() },
+      { name: 'plain kill', run: () => this.plainKill() },
       { name: 'plain kill', run: () => this.plainKill() },
       { name: 'trip cycle', trip: true, run: () => this.tripCycle('openai') },
     ];
     await this.startCampaigns(Math.ceil(N * FIRST_WAVE), 'first wave');
     for (const [i, step] of steps.entries()) {
-      if (this.remainingMs() < FINAL_RESERVE_MS + 60_000) {
+      if (this.remainingMs() < FINAL_RESERVE_MS + (step.trip ? 90_000 : 30_000)) {
         const skipped = steps.slice(i).map((s) => s.name);
         this.recorder.violation('run within budget', `${this.recorder.elapsed()} of a ${BUDGET_MS / 1000} s budget used; steps not run: ${skipped.join(', ')}`);
         break;
@@ -149,7 +152,13 @@ class Drill {
       }
     }
     await this.recoverUnexpectedPause();
-    if (this.pool.length > 0) await this.startCampaigns(this.pool.length, 'the rest');
+    // The rest, tried again while starts are refused (a 503 while the worker comes back), for up to 60 s.
+    const startDeadline = Date.now() + 60_000;
+    while (this.pool.length > 0 && Date.now() < startDeadline) {
+      await this.startCampaigns(this.pool.length, 'the rest');
+      if (this.pool.length > 0) await sleep(3_000);
+    }
+    if (this.pool.length > 0) this.recorder.violation('every campaign COMPLETED', `${this.pool.length} campaign(s) could not be started within 60 s (the start kept being refused)`, this.pool);
     await this.waitAllCompleted();
     this.figures = await runFinalChecks({ db: this.db, temporal: this.temporal, simulator: this.sim, recorder: this.recorder, campaignIds: this.campaignIds, leadLimit: LEADS });
   }
@@ -201,15 +210,18 @@ class Drill {
     const batch = this.pool.splice(0, count);
     const answers = await settleWithConcurrency(batch, 8, (id) => this.api.call('POST', `/campaigns/${id}/start`));
     const refused: string[] = [];
+    const refusals: Record<string, number> = {};
     answers.forEach((result, i) => {
       const answer = result.status === 'fulfilled' ? result.value : undefined;
       // A start that answered 503 may have gone through: its retry finds it started.
       const alreadyStarted = answer?.status === 409 && /already started/.test(detailOf(answer));
       if (answer?.status !== 202 && !alreadyStarted) {
         refused.push(batch[i]!);
-        this.recorder.warn(`start of campaign ${batch[i]} answered ${answer?.status}: ${JSON.stringify(answer?.body)}`);
+        const key = `${answer?.status ?? 'no answer'} ${answer ? detailOf(answer) : ''}`;
+        refusals[key] = (refusals[key] ?? 0) + 1;
       }
     });
+    for (const [answer, count] of Object.entries(refusals)) this.recorder.warn(`${count} campaign start(s) (${why}) answered ${answer}; tried again later`);
     this.pool.unshift(...refused);
     this.recorder.event('campaigns', `started ${batch.length - refused.length} (${why}); ${N - this.pool.length}/${N} started`);
   }
@@ -289,6 +301,20 @@ class Drill {
       return;
     }
     this.recorder.event('trip', `cycle ${cycle.index}: breaker seen open ${seenAt - cycle.outageAt} ms after the outage began (decided at ${iso(cycle.decidedAt)})`);
+    if (cycle.reportedOpenedAt !== undefined && cycle.reportedOpenedAt < cycle.outageAt) {
+      const status = await this.api.call('GET', '/queue-management/status');
+      const breaker = status.body?.data?.circuit_breaker;
+      if (breaker?.metadata?.service === service && /Simulated/.test(String(breaker.metadata.error ?? ''))) {
+        // Tripped by our outage, yet dated before it: the breaker workflow's clock lagged (its tasks were retried).
+        this.recorder.warn(`cycle ${cycle.index}: the breaker reports opened_at ${iso(cycle.reportedOpenedAt)}, ${cycle.outageAt - cycle.reportedOpenedAt} ms before the outage that tripped it: its workflow clock lags (workflow tasks retried); the outage time is taken as the decision`);
+      } else {
+        this.recorder.violation(
+          'no trip the drill did not cause',
+          `cycle ${cycle.index}: the breaker had opened at ${iso(cycle.reportedOpenedAt)}, ${cycle.outageAt - cycle.reportedOpenedAt} ms before the drill's outage, for a cause the drill did not inject`,
+          [breaker ?? status.body],
+        );
+      }
+    }
 
     // Kill (a): inside the pause cascade.
     await this.waitForCommitOrTimeout(cycle, seenAt);
@@ -320,7 +346,11 @@ class Drill {
             seenAt = Date.now();
             cycle.decisionSeenAt = seenAt;
             const decided = Date.parse(breaker.openedAt ?? breaker.pausedAt ?? '');
-            if (!Number.isNaN(decided)) cycle.decidedAt ??= decided;
+            if (!Number.isNaN(decided)) {
+              cycle.reportedOpenedAt ??= decided;
+              // It cannot have decided before the outage began: an earlier opened_at is a lagging workflow clock.
+              cycle.decidedAt ??= Math.max(decided, cycle.outageAt ?? decided);
+            }
           }
         });
       }
@@ -344,7 +374,10 @@ class Drill {
       );
       if (row.queue_state === 'PAUSED' && cycle.pauseCommittedSeenAt === undefined) {
         cycle.pauseCommittedSeenAt = row.at.getTime();
-        if (row.opened_at) cycle.decidedAt ??= row.opened_at.getTime();
+        if (row.opened_at) {
+          cycle.reportedOpenedAt ??= row.opened_at.getTime();
+          cycle.decidedAt ??= Math.max(row.opened_at.getTime(), cycle.outageAt ?? 0);
+        }
       }
     } catch {
       // The checker records database outages.
@@ -363,7 +396,7 @@ class Drill {
 
   /** The operator's two steps after a trip: wait for the pause, clear the fault, reset, resume once. */
   private async recoverFromTrip(cycle: CycleRecord, { killDuringResume }: { killDuringResume: boolean }): Promise<void> {
-    const settleDeadline = Math.min(Number(args['decision-deadline-ms']) + 15_000, Math.max(5_000, this.remainingMs() - FINAL_RESERVE_MS));
+    const settleDeadline = Math.min(Number(args['decision-deadline-ms']) + 5_000, Math.max(5_000, this.remainingMs() - FINAL_RESERVE_MS));
     const settled = await waitFor(async () => {
       const s = await snapshot(this.db);
       return s.queue_state === 'PAUSED' && s.campaigns_running === 0;
@@ -501,7 +534,9 @@ class Drill {
   /** A pause the drill did not cause (a crash, a restart): recorded, then recovered the operator's way. */
   private async recoverUnexpectedPause(): Promise<void> {
     const s = await snapshot(this.db);
-    const breaker = await this.api.breaker(5_000);
+    // The breaker's own state, as the operator sees it; the API may need a moment after a restart.
+    const breaker = await waitFor(() => this.api.breaker(5_000), 15_000, 1_000);
+    if (breaker === undefined) this.recorder.warn('the status API could not tell the breaker state for 15 s');
     if (s.breaker_state === 'CLOSED' && s.queue_state === 'ACTIVE' && (breaker === undefined || (breaker.state === 'closed' && breaker.queue === 'ACTIVE'))) return;
     const status = await this.api.call('GET', '/queue-management/status');
     this.recorder.violation('no trip the drill did not cause', `system_state ${s.breaker_state}/${s.queue_state}, breaker ${breaker?.state}/${breaker?.queue}`, [status.body?.data?.circuit_breaker]);
@@ -590,7 +625,7 @@ function report(recorder: Recorder, drill: Drill | undefined, failure: unknown):
   for (const [invariant, count] of Object.entries(byInvariant)) lines.push(`  ${count} × ${invariant}`);
   for (const violation of recorder.violations) lines.push(`  - ${violation.at} [${violation.invariant}] ${violation.detail}`);
   if (recorder.warnings.length) lines.push(`warnings: ${recorder.warnings.length}`, ...recorder.warnings.map((w) => `  - ${w}`));
-  if (failure) lines.push(`DRILL ERROR: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+  if (failure) lines.push(`DRILL ERROR: ${failure instanceof Error ? (failure.stack ?? failure.message) : JSON.stringify(failure)}`);
   const ok = !failure && recorder.violations.length === 0;
   lines.push(ok ? 'RESULT: PASS' : failure ? 'RESULT: the drill could not complete' : 'RESULT: FAIL');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -619,7 +654,7 @@ function report(recorder: Recorder, drill: Drill | undefined, failure: unknown):
     end_state: drill?.figures ?? null,
     violations: recorder.violations.length,
     violations_by_invariant: byInvariant,
-    error: failure ? String(failure) : null,
+    error: failure ? (failure instanceof Error ? failure.message : JSON.stringify(failure)) : null,
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   return ok ? 0 : failure ? 2 : 1;

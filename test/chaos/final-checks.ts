@@ -58,9 +58,12 @@ export async function runFinalChecks({ db, temporal, simulator, recorder, campai
   if (notCompleted.length > 0) {
     recorder.violation('every campaign COMPLETED', `${notCompleted.length} of ${campaigns.length} campaigns are not COMPLETED in the database`, notCompleted.map(({ id, status, status_reason }) => ({ id, status, status_reason })));
   }
-  const shortOfLeads = campaigns.filter((c) => c.leads !== leadLimit);
+  // The lead checks look at COMPLETED campaigns only: an unfinished one is reported above, and its leads are
+  // naturally half-way; a COMPLETED campaign with a lead short or half-way has lost it.
+  const completedIds = campaigns.filter((c) => c.status === 'COMPLETED').map((c) => c.id);
+  const shortOfLeads = campaigns.filter((c) => c.status === 'COMPLETED' && c.leads !== leadLimit);
   if (shortOfLeads.length > 0) {
-    recorder.violation('no lead lost', `${shortOfLeads.length} campaign(s) do not have their ${leadLimit} leads`, shortOfLeads.map(({ id, leads }) => ({ id, leads })));
+    recorder.violation('no lead lost', `${shortOfLeads.length} COMPLETED campaign(s) do not have their ${leadLimit} leads`, shortOfLeads.map(({ id, leads }) => ({ id, leads })));
   }
 
   const statuses = await workflowStatuses(temporal, campaigns.map((c) => c.id));
@@ -75,8 +78,8 @@ export async function runFinalChecks({ db, temporal, simulator, recorder, campai
   );
   const leadsByStatus: Record<string, number> = {};
   for (const lead of leads) leadsByStatus[lead.status] = (leadsByStatus[lead.status] ?? 0) + 1;
-  const unfinished = leads.filter((lead) => !['PUSHED', 'INVALID_EMAIL', 'FAILED'].includes(lead.status));
-  if (unfinished.length > 0) recorder.violation('no lead lost', `${unfinished.length} lead(s) stopped half-way (neither PUSHED, INVALID_EMAIL nor FAILED)`, unfinished.map(({ id, campaign_id, status }) => ({ id, campaign_id, status })));
+  const unfinished = leads.filter((lead) => completedIds.includes(lead.campaign_id) && !['PUSHED', 'INVALID_EMAIL', 'FAILED'].includes(lead.status));
+  if (unfinished.length > 0) recorder.violation('no lead lost', `${unfinished.length} lead(s) of COMPLETED campaigns stopped half-way (neither PUSHED, INVALID_EMAIL nor FAILED)`, unfinished.map(({ id, campaign_id, status }) => ({ id, campaign_id, status })));
 
   const ours = new Set(campaigns.map((c) => c.instantly_campaign_id));
   const simulated = (await simulator.instantlyLeads()).filter((lead) => ours.has(lead.campaign));
@@ -128,9 +131,9 @@ export async function runFinalChecks({ db, temporal, simulator, recorder, campai
   const leadsWithoutPipeline = await db.query(
     // A lead Apollo's enrichment found no address for (NO_EMAIL) has nothing to verify.
     `SELECT l.id, l.status FROM leads l WHERE l.campaign_id = ANY($1::uuid[]) AND l.status <> 'NO_EMAIL' AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.lead_id = l.id AND j.type = 'VERIFY_EMAIL') LIMIT 20`,
-    [campaignIds],
+    [completedIds],
   );
-  if (leadsWithoutPipeline.length > 0) recorder.violation('no lead lost', `${leadsWithoutPipeline.length} lead(s) never got a VERIFY_EMAIL job`, leadsWithoutPipeline);
+  if (leadsWithoutPipeline.length > 0) recorder.violation('no lead lost', `${leadsWithoutPipeline.length} lead(s) of COMPLETED campaigns never got a VERIFY_EMAIL job`, leadsWithoutPipeline);
 
   // ---- audit: one row per transition per cycle --------------------------------------------------
   const audit = await db.query<{ id: string; type: string; service: string | null; actor: string; reason: string | null; created_at: Date }>(

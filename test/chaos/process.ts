@@ -44,6 +44,8 @@ export class ManagedProcess {
   private ready = false;
   private expectedExit = false;
   starts = 0;
+  /** Periods it was not ready (killed, starting), as [from, to) in epoch ms; the last may still be open. */
+  private readonly downs: [number, number | undefined][] = [];
   readonly lineCounts: Record<string, number> = {};
   /** Called when the process ends without the drill having asked (a crash). */
   onUnexpectedExit: (code: number | null, signal: NodeJS.Signals | null) => void = () => {};
@@ -69,10 +71,28 @@ export class ManagedProcess {
     return this.child?.pid;
   }
 
+  /** Milliseconds between `from` and `to` during which it was not ready. */
+  notReadyMs(from: number, to: number): number {
+    let total = 0;
+    for (const [start, end] of this.downs) total += Math.max(0, Math.min(end ?? to, to) - Math.max(start, from));
+    return total;
+  }
+
+  private markDown(at = Date.now()): void {
+    const last = this.downs.at(-1);
+    if (!last || last[1] !== undefined) this.downs.push([at, undefined]);
+  }
+
+  private markReady(at = Date.now()): void {
+    const last = this.downs.at(-1);
+    if (last && last[1] === undefined) last[1] = at;
+  }
+
   /** Starts it and resolves once it is ready, with the milliseconds that took. */
   async start(): Promise<number> {
     if (this.running) throw new Error(`${this.name} is already running`);
     const startedAt = Date.now();
+    this.markDown(startedAt);
     this.starts++;
     this.ready = false;
     this.expectedExit = false;
@@ -96,11 +116,13 @@ export class ManagedProcess {
         for (const [name, pattern] of Object.entries(this.spec.countLines ?? {})) if (pattern.test(line)) this.lineCounts[name]! += 1;
       }
     };
-    child.stdout!.on('data', scan);
-    child.stderr!.on('data', scan);
+    child.stdout.on('data', scan);
+    child.stderr.on('data', scan);
     this.exited = new Promise<void>((resolve) =>
       child.once('exit', (code, signal) => {
         live.delete(child.pid!);
+        this.ready = false;
+        this.markDown();
         this.log.write(`\n===== [chaos] ${this.name} exited (code ${code}, signal ${signal}) at ${new Date().toISOString()} =====\n`);
         if (!this.expectedExit) this.onUnexpectedExit(code, signal);
         resolve();
@@ -111,7 +133,10 @@ export class ManagedProcess {
     for (;;) {
       if (!this.running) throw new Error(`${this.name} exited during start-up (see ${this.spec.logFile})`);
       if (!this.ready && this.spec.readyProbe) this.ready = await this.spec.readyProbe().catch(() => false);
-      if (this.ready) return Date.now() - startedAt;
+      if (this.ready) {
+        this.markReady();
+        return Date.now() - startedAt;
+      }
       if (Date.now() > deadline) throw new Error(`${this.name} was not ready within ${this.spec.readyTimeoutMs ?? 120_000} ms (see ${this.spec.logFile})`);
       await sleep(100);
     }
@@ -122,6 +147,7 @@ export class ManagedProcess {
     if (!this.child || !this.running) return;
     this.expectedExit = true;
     this.ready = false;
+    this.markDown();
     try {
       process.kill(-this.child.pid!, 'SIGKILL');
     } catch {

@@ -28,6 +28,8 @@ export interface CycleRecord {
   outageAt?: number;
   /** The breaker's own decision time (its opened_at), as the API or system_state reported it. */
   decidedAt?: number;
+  /** opened_at as the breaker reported it (its workflow clock, which lags when its workflow tasks are retried). */
+  reportedOpenedAt?: number;
   /** When the drill first saw the breaker open (API or database). */
   decisionSeenAt?: number;
   /** First database poll that saw system_state PAUSED (clock_timestamp of that poll): the pause had committed by then. */

@@ -218,7 +218,7 @@ export class ChaosStack {
     await Promise.all(procs.map((proc) => proc.closeLog().catch(() => {})));
     if (this.temporalLogFd !== undefined) closeSync(this.temporalLogFd);
     if (this.dbUrl) {
-      await dropScratchPostgresDatabase(this.dbUrl).catch((error: unknown) => this.recorder.warn(`could not drop ${this.dbUrl}: ${String(error)}`));
+      await dropScratchPostgresDatabase(this.dbUrl).catch((error: unknown) => this.recorder.warn(`could not drop ${String(this.dbUrl)}: ${String(error)}`));
     }
     if (keepLogs) {
       rmSync(path.join(this.dir, 'temporal'), { recursive: true, force: true });

@@ -186,7 +186,7 @@ describe('global breaker', () => {
     h = await createHarness(env);
     h.providers.hold('millionverifier');
     const ids = await h.launch(2, 3);
-    await eventually(env, async () => h.providers.waiting.millionverifier > 0, { what: 'jobs in flight' });
+    await eventually(env, () => Promise.resolve(h.providers.waiting.millionverifier > 0), { what: 'jobs in flight' });
 
     const snapshot = await h.breaker.forceOpen({ service: 'apollo', reason: 'Apollo maintenance window', actor: 'operator' });
     expect(snapshot.state).toBe('OPEN');

@@ -4,7 +4,7 @@
  * notice that reaches a campaign while it is still starting is not lost.
  */
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import { breakerActivities } from '../../activities/breaker';
+import { breakerActivities, type FanOutRequest } from '../../activities/breaker';
 import { capturedLogger } from '../helpers/captured-logger';
 import { BreakerStillOpenError } from '../../src/breaker/client';
 import { BREAKER_WORKFLOW_ID, campaignWorkflowId } from '../../workflows/definitions';
@@ -89,7 +89,7 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     h = await createHarness(env, { kind });
     h.providers.hold('perplexity');
     const ids = await h.launch(3, 1);
-    await eventually(env, async () => h.providers.waiting.perplexity === 3, { what: 'enrichment in flight' });
+    await eventually(env, () => Promise.resolve(h.providers.waiting.perplexity === 3), { what: 'enrichment in flight' });
     await h.breaker.forceOpen({ service: 'perplexity', reason: 'drill', actor: 'operator' });
     h.providers.release('perplexity');
     await h.breaker.reset({ service: 'perplexity', actor: 'operator' });
@@ -102,7 +102,8 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     expect(written).toMatchObject({ applied: true, campaignsResumed: 3 });
     for (const id of ids) expect((await h.queryProgress(id)).status).toBe('PAUSED');
 
-    const retry = (await new MockActivityEnvironment().run(effects.fanOut, { target: 'RUNNING' as const, reason: 'queue resumed' })) as { acknowledged: number; errors: unknown[] };
+    const request: FanOutRequest = { target: 'RUNNING', reason: 'queue resumed' };
+    const retry = await new MockActivityEnvironment().run((r: FanOutRequest) => effects.fanOut(r), request);
     expect(retry).toEqual({ acknowledged: 3, errors: [] });
     for (const id of ids) expect(await result(id)).toBe('COMPLETED');
     expect(await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_RESUMED' } })).toBe(1);

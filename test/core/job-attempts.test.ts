@@ -12,6 +12,7 @@ const quickly = { timeoutMs: 10_000, intervalMs: 20 };
 /** A RUNNING campaign with one lead and its PENDING verify job, and the job activities over scripted services. */
 async function verifyJobOfRunningCampaign(db: TestDatabase) {
   const providers = new ScriptedProviders();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- a closure over its deps, no `this`
   const { runJob } = jobActivities({ prisma: db.prisma, providers, logger: capturedLogger().logger });
   const campaign = await db.prisma.campaign.create({
     data: {
@@ -88,15 +89,16 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
     const { providers, runJob, campaign, lead, job } = await verifyJobOfRunningCampaign(db);
 
     providers.hold('millionverifier');
-    const first = new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
+    const first: Promise<JobOutcome> = new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
     await until(() => providers.waiting.millionverifier === 1, 'the first dispatch in flight', quickly);
-    const second = (await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() })) as JobOutcome;
+    const second: JobOutcome = await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
     expect(second).toEqual({ kind: 'duplicate' });
     expect(providers.waiting.millionverifier).toBe(1);
 
     providers.release('millionverifier');
-    expect(((await first) as JobOutcome).kind).toBe('completed');
-    const again = (await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() })) as JobOutcome;
+    const landed: JobOutcome = await first;
+    expect(landed.kind).toBe('completed');
+    const again: JobOutcome = await new MockActivityEnvironment().run(runJob, { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() });
     expect(again).toEqual({ kind: 'duplicate' });
     expect(providers.calls.millionverifier).toBe(1);
     const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id } });

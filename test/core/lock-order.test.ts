@@ -172,7 +172,7 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     const opened: BreakerTransition = { seq: 1, kind: 'opened', at: new Date().toISOString(), metadata: { service: 'openai', error: 'down \u0000 here', failure_type: 'server_error', reason: null, opened_by: 'system' } };
     expect((await effects.applyTransition(opened)).applied).toBe(true);
     expect((await effects.applyTransition(opened)).applied).toBe(false);
-    const cascade = () => new MockActivityEnvironment().run(effects.pauseCascade, { seq: 1, reason: 'circuit breaker opened: openai' });
+    const cascade = () => new MockActivityEnvironment().run((request: { seq: number; reason: string }) => effects.pauseCascade(request), { seq: 1, reason: 'circuit breaker opened: openai' });
     await cascade();
     await cascade();
     const reset: BreakerTransition = { seq: 2, kind: 'reset', at: new Date().toISOString(), service: 'openai', actor: 'operator', wasOpen: true, previous: opened.metadata, generation: 1 };
@@ -233,7 +233,11 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
       await db.breakerPrisma.$transaction((tx) => closeGate(tx, { seq: 1, openedAt: new Date(), metadata: null }));
       const { logger } = capturedLogger();
       const effects = breakerActivities({ prisma: db.prisma, breakerPrisma: db.breakerPrisma, logger, fanOutConcurrency: 4, temporal: undefined as never, providers: undefined as never, taskQueue: 'unused', failureThreshold: 1 });
-      return (await new MockActivityEnvironment().run(effects.pauseCascade, { seq: 1, reason: 'circuit breaker opened' })) as { campaignsPaused: number };
+      const result: { campaignsPaused: number } = await new MockActivityEnvironment().run(
+        (request: { seq: number; reason: string }) => effects.pauseCascade(request),
+        { seq: 1, reason: 'circuit breaker opened' },
+      );
+      return result;
     })();
     const [settled, paused] = await Promise.all([completions, cascade]);
 

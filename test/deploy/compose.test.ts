@@ -10,18 +10,22 @@ import { SERVICES } from '../../src/providers/types';
 import { SIMULATOR_API_KEY } from '../../src/simulator/provider-config';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
 import {
+  addSdkEnvconfigReads,
   checkBuilds,
   checkCommands,
   checkComposeEnvironmentDocumented,
   checkConfigTableAgainstSource,
   checkDockerfile,
   checkListening,
+  checkLoopbackPorts,
+  checkNoDefaultApiKey,
   checkReadmeNpmScripts,
   checkRequiredEnvironment,
   checkSearchAttributeRegistration,
   checkServicesMatchReadme,
   checkSignalsReachProcess,
   checkSimulatorWiring,
+  checkTemporalServer,
   commandText,
   type ComposeFile,
   configSchemaKeys,
@@ -45,7 +49,8 @@ const dockerignore = readRepoFile('.dockerignore');
 const scripts = (JSON.parse(readRepoFile('package.json')) as { scripts: Record<string, string> }).scripts;
 const readmeVariables = readmeConfigVariables(readme);
 const documentedVariables = new Set(expandServiceVariables(readmeVariables, SERVICES));
-const reads = envReadsIn(sourceFiles('src'));
+const srcFiles = sourceFiles('src');
+const reads = addSdkEnvconfigReads(envReadsIn(srcFiles), srcFiles);
 const attributeNames = SEARCH_ATTRIBUTES.map((key) => key.name);
 
 /** A deep copy to break on purpose. */
@@ -126,6 +131,56 @@ describe('api and worker', () => {
     (broken.services.worker!.environment as Record<string, string>).OPENAI_BASE_URL = 'http://localhost:4010/openai';
     expect(checkSimulatorWiring(broken, SERVICES, SIMULATOR_API_KEY)).toEqual([
       'worker OPENAI_BASE_URL should default to http://simulator:4010/openai (is http://localhost:4010/openai)',
+    ]);
+  });
+});
+
+describe('secure by default', () => {
+  it('publishes every port on 127.0.0.1 only', () => {
+    const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
+    expect(published.length).toBeGreaterThanOrEqual(4); // temporal, temporal-ui, simulator, api
+    expect(checkLoopbackPorts(compose)).toEqual([]);
+    const broken = copyOf(compose);
+    broken.services.temporal!.ports = ['7233:7233'];
+    broken.services.simulator!.ports = ['0.0.0.0:4010:4010', { target: 4010, published: 4010 }];
+    expect(checkLoopbackPorts(broken)).toEqual([
+      'service temporal publishes "7233:7233" on every interface: bind it to 127.0.0.1',
+      'service simulator publishes "0.0.0.0:4010:4010" on every interface: bind it to 127.0.0.1',
+      'service simulator publishes {"target":4010,"published":4010} on every interface: bind it to 127.0.0.1',
+    ]);
+  });
+
+  it('ships no API key: the api requires API_KEYS from .env, with a message saying how', () => {
+    expect(checkNoDefaultApiKey(compose)).toEqual([]);
+    const apiKeys = (compose.services.api!.environment as Record<string, string>).API_KEYS!;
+    expect(apiKeys).toMatch(/^\$\{API_KEYS:\?.*24\+ characters.*\.env/);
+    expect(composeText).not.toMatch(/local-dev-operator-key|API_KEYS:-/);
+    const broken = copyOf(compose);
+    (broken.services.api!.environment as Record<string, string>).API_KEYS = '${API_KEYS:-operator:local-dev-operator-key}';
+    expect(checkNoDefaultApiKey(broken)).toEqual([
+      'service api must require API_KEYS with ${API_KEYS:?<message>} (is ${API_KEYS:-operator:local-dev-operator-key}), so no default key ships',
+    ]);
+  });
+
+  it('runs temporalio/server on a schema set up by temporal-sql-tool first, not auto-setup; one version throughout', () => {
+    expect(checkTemporalServer(compose)).toEqual([]);
+    expect(compose.services.temporal!.image).toMatch(/^temporalio\/server:1\.32\./);
+    const broken = copyOf(compose);
+    broken.services.temporal!.image = 'temporalio/auto-setup:1.29.1';
+    expect(checkTemporalServer(broken)).toEqual([
+      'service temporal uses the deprecated temporalio/auto-setup image',
+      'service temporal must run temporalio/server:<version>',
+    ]);
+    const noVisibility = copyOf(compose);
+    const schema = noVisibility.services['temporal-schema']!;
+    schema.command = commandText(schema.command).replace(/.*--db temporal_visibility update-schema.*\n/, '');
+    noVisibility.services['temporal-ui']!.image = 'temporalio/ui:2.54.1';
+    noVisibility.services['temporal-admin-tools']!.image = 'temporalio/admin-tools:1.29.1';
+    delete (noVisibility.services.temporal!.depends_on as Record<string, unknown>)['temporal-schema'];
+    expect(checkTemporalServer(noVisibility)).toEqual([
+      'service temporal-schema does not run temporal-sql-tool --db temporal_visibility update-schema -d /etc/temporal/schema/postgresql/v12/visibility/versioned',
+      'service temporal must wait for temporal-schema to complete successfully',
+      'service temporal-admin-tools runs admin-tools 1.29.1, the server is 1.32.0',
     ]);
   });
 });
@@ -223,7 +278,7 @@ describe('configuration table', () => {
       const value = config[name];
       if (name === 'DATA_DIR') continue; // an absolute path; the README says where it is
       if (value === undefined) expect(`${name}: ${defaultOf(name)}`).toMatch(new RegExp(`^${name}: unset`));
-      else expect(`${name}: ${defaultOf(name)}`).toContain(`\`${String(value)}\``);
+      else expect(`${name}: ${defaultOf(name)}`).toContain(`\`${String(value as string | number)}\``);
     }
     for (const url of Object.values(DEFAULT_BASE_URLS)) expect(defaultOf('{SERVICE}_BASE_URL')).toContain(url);
     for (const ms of Object.values(DEFAULT_TIMEOUTS_MS)) expect(defaultOf('{SERVICE}_TIMEOUT_MS')).toContain(String(ms));

@@ -151,6 +151,21 @@ export function envReadsIn(files: SourceFile[]): EnvReads {
   return reads;
 }
 
+/**
+ * When src/ loads the Temporal connection with the SDK's `@temporalio/envconfig`, the TEMPORAL_* variables
+ * that loader reads count as read by the product (found in the SDK's own source, so the list cannot drift).
+ */
+export function addSdkEnvconfigReads(reads: EnvReads, files: SourceFile[]): EnvReads {
+  const user = files.find((file) => /from '@temporalio\/envconfig'/.test(file.text));
+  if (!user) return reads;
+  const loader = readFileSync(require.resolve('@temporalio/envconfig/lib/envconfig-toml.js'), 'utf8');
+  for (const match of loader.matchAll(/envProvider\['(TEMPORAL_[A-Z0-9_]+)'\]/g)) {
+    reads.literal.add(match[1]!);
+    if (!reads.where.has(match[1]!)) reads.where.set(match[1]!, `${user.path} (through @temporalio/envconfig)`);
+  }
+  return reads;
+}
+
 /** The keys of `const envSchema = z.object({ ... })` in src/config.ts. */
 export function configSchemaKeys(configSource: string): string[] {
   const start = configSource.indexOf('envSchema = z.object({');
@@ -192,7 +207,7 @@ export interface ComposeService {
   command?: string | string[];
   entrypoint?: string | string[];
   environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: (string | number | { target?: number; published?: string | number })[];
+  ports?: (string | number | { target?: number; published?: string | number; host_ip?: string })[];
   depends_on?: string[] | Record<string, { condition?: string }>;
 }
 
@@ -413,6 +428,77 @@ export function checkListening(compose: ComposeFile, name: string, hostVariable:
     typeof entry === 'object' ? entry.target === port : String(entry).split(':').pop() === String(port),
   );
   if (!published) problems.push(`service ${name} does not publish container port ${port}`);
+  return problems;
+}
+
+/**
+ * Every published port binds the host's loopback (`127.0.0.1:HOST:CONTAINER`, or `host_ip: 127.0.0.1`): a bare
+ * `HOST:CONTAINER` publishes on every interface, and Temporal's gRPC, its UI and the simulator's fault API
+ * have no authentication.
+ */
+export function checkLoopbackPorts(compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    for (const entry of service.ports ?? []) {
+      const hostIp = typeof entry === 'object' ? entry.host_ip : /^(\d+\.\d+\.\d+\.\d+|\[[^\]]+\]):/.exec(String(entry))?.[1];
+      if (hostIp !== '127.0.0.1' && hostIp !== '[::1]' && hostIp !== '::1') {
+        problems.push(`service ${name} publishes ${JSON.stringify(entry)} on every interface: bind it to 127.0.0.1`);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * No API key ships in the compose file: the api requires API_KEYS (`${API_KEYS:?message}`), so compose refuses
+ * to start until the user writes one, and no service carries a default for it.
+ */
+export function checkNoDefaultApiKey(compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    const value = environmentOf(service).API_KEYS;
+    if (value === undefined) continue;
+    if (!/^\$\{API_KEYS:\?[^}]+\}$/.test(value)) {
+      problems.push(`service ${name} must require API_KEYS with \${API_KEYS:?<message>} (is ${value}), so no default key ships`);
+    }
+  }
+  if (!('API_KEYS' in environmentOf(compose.services.api))) problems.push('service api does not pass API_KEYS');
+  return problems;
+}
+
+/**
+ * Temporal runs as `temporalio/server` on a schema an explicit one-shot step sets up with temporal-sql-tool (both
+ * databases, then every version), not as the deprecated `temporalio/auto-setup`; server and admin tools are one version.
+ */
+export function checkTemporalServer(compose: ComposeFile): string[] {
+  const problems: string[] = [];
+  for (const [name, service] of Object.entries(compose.services)) {
+    if (/^temporalio\/auto-setup\b/.test(service.image ?? '')) problems.push(`service ${name} uses the deprecated temporalio/auto-setup image`);
+  }
+  const server = compose.services.temporal;
+  const serverVersion = /^temporalio\/server:(\S+)$/.exec(server?.image ?? '')?.[1];
+  if (!serverVersion) return [...problems, 'service temporal must run temporalio/server:<version>'];
+  const schema = Object.entries(compose.services).find(([, service]) =>
+    /\btemporal-sql-tool\b/.test(`${commandText(service.entrypoint)} ${commandText(service.command)}`),
+  );
+  if (!schema) return [...problems, 'no service sets up the schema with temporal-sql-tool'];
+  const [schemaName, schemaService] = schema;
+  const script = commandText(schemaService.command);
+  for (const [db, schemaDir] of [['temporal', 'temporal'], ['temporal_visibility', 'visibility']] as const) {
+    const steps = [`create`, `setup-schema -v 0.0`, `update-schema -d /etc/temporal/schema/postgresql/v12/${schemaDir}/versioned`];
+    for (const step of steps) {
+      if (!script.includes(`--db ${db} ${step}`)) problems.push(`service ${schemaName} does not run temporal-sql-tool --db ${db} ${step}`);
+    }
+  }
+  const dependsOn = server!.depends_on;
+  const condition = Array.isArray(dependsOn) ? undefined : dependsOn?.[schemaName]?.condition;
+  if (condition !== 'service_completed_successfully') problems.push(`service temporal must wait for ${schemaName} to complete successfully`);
+  for (const [name, service] of Object.entries(compose.services)) {
+    const adminVersion = /^temporalio\/admin-tools:(\S+)$/.exec(service.image ?? '')?.[1];
+    if (adminVersion !== undefined && adminVersion !== serverVersion) {
+      problems.push(`service ${name} runs admin-tools ${adminVersion}, the server is ${serverVersion}`);
+    }
+  }
   return problems;
 }
 

@@ -89,7 +89,7 @@ describe.each(DATABASE_KINDS)('database on %s', (kind) => {
         ]);
         const applied = results.map((r) => r.migration.applied.length).sort();
         expect(applied).toEqual([0, readMigrations().length]);
-        const rows = await results[0]!.prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "_prisma_migrations"`;
+        const rows = await results[0].prisma.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM "_prisma_migrations"`;
         expect(rows[0]!.n).toBe(readMigrations().length);
         await Promise.all(results.map((r) => r.close()));
       } finally {

@@ -115,13 +115,13 @@ export async function eventually<T>(
   { timeoutMs = 30_000, what = 'condition' } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  let last: unknown;
+  let last: Error | undefined;
   for (;;) {
     try {
       const value = await probe();
       if (value !== undefined && value !== false) return value;
     } catch (error) {
-      last = error;
+      last = error as Error;
     }
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await env.sleep(100);

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +18,17 @@ export async function freePort(): Promise<number> {
 export interface Stack {
   child: ChildProcess;
   apiUrl: string;
+  /** The operator dashboard (served by the API process at `/`). */
+  dashboardUrl: string;
   uiUrl: string;
   simulatorUrl: string;
+  /** The operator key: the generated one, or the first `operator:` entry of an API_KEYS given in extraEnv. */
   key: string;
+  /** Where the generated operator key is kept. */
+  keyFile: string;
   stdout(): string;
+  /** Everything written to stderr (the JSON logs at LOG_LEVEL). */
+  logs(): string;
   /** GET/POST the API with the operator key; returns the HTTP status and the parsed body. */
   api<T = any>(method: 'GET' | 'POST', route: string, body?: unknown): Promise<{ status: number; body: T }>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Ctrl-C, then the exit code. */
@@ -39,6 +46,11 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       ...process.env,
       DATABASE_URL: '',
       API_KEYS: '',
+      // The embedded dev server, whatever Temporal connection the developer's shell or config file names.
+      TEMPORAL_ADDRESS: '',
+      TEMPORAL_API_KEY: '',
+      TEMPORAL_PROFILE: '',
+      TEMPORAL_CONFIG_FILE: path.join(dataDir, 'no-temporal-config.toml'),
       DATA_DIR: dataDir,
       PORT: String(port),
       TEMPORAL_PORT: String(temporalPort),
@@ -50,26 +62,34 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
-  child.stdout!.on('data', (chunk) => (stdout += String(chunk)));
-  child.stderr!.resume();
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+  child.stderr.on('data', (chunk) => (stderr += String(chunk)));
   const apiUrl = `http://127.0.0.1:${port}/api/v1`;
 
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${stdout}`);
-    if (/Operator key/.test(stdout)) break;
+    if (/Ctrl-C stops everything/.test(stdout)) break;
     if (Date.now() > deadline) throw new Error(`npm start did not come up: ${stdout}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  const key = /Operator key\s+(\S+)/.exec(stdout)![1]!;
+  // Its output is a pipe, not a terminal, so it names the key's file rather than showing the key; with API_KEYS
+  // given, the operator key is the one passed in.
+  const given = /(?:^|,)\s*operator:([^,\s]+)/.exec(extraEnv.API_KEYS ?? '')?.[1];
+  const keyFile = path.join(dataDir, 'operator-api-key');
+  const key = given ?? readFileSync(keyFile, 'utf8').trim();
   const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
   return {
     child,
     apiUrl,
+    dashboardUrl: `http://127.0.0.1:${port}/`,
     uiUrl: `http://127.0.0.1:${uiPort}`,
     simulatorUrl: `http://127.0.0.1:${simulatorPort}`,
     key,
+    keyFile,
     stdout: () => stdout,
+    logs: () => stderr,
     async api(method, route, body) {
       const response = await fetch(`${apiUrl}${route}`, {
         method,
@@ -101,7 +121,12 @@ export function descendants(pid: number): number[] {
   }
   const all: number[] = [];
   const stack = [pid];
-  while (stack.length) for (const c of children.get(stack.pop()!) ?? []) all.push(c), stack.push(c);
+  while (stack.length) {
+    for (const c of children.get(stack.pop()!) ?? []) {
+      all.push(c);
+      stack.push(c);
+    }
+  }
   return all;
 }
 

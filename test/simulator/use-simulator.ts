@@ -10,6 +10,7 @@ export interface SimulatorHarness {
   config(overrides?: { apiKey?: string; timeoutMs?: number }): ProvidersConfig;
   providers(overrides?: { apiKey?: string; timeoutMs?: number }): LeadProviders;
   /** Raw JSON request to the simulator, for checks below the clients. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the simulator's JSON answers, whatever their shape
   request(method: 'GET' | 'POST', path: string, options?: { body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; headers: Headers; json: any }>;
 }
 

@@ -1,10 +1,10 @@
 import { actorOf } from '../auth';
 import { conflict } from '../http/http-error';
-import { pageOf } from '../http/pagination';
 import { defineRoute, operationId, type ApiFeature } from '../http/route';
 import { RESUME_QUEUE_ROUTE } from '../paths';
 import { countsByStatus } from '../shared/status-counts';
 import { JOB_STATUSES, LEAD_STATUSES, TERMINAL_CAMPAIGN_STATUSES } from '../shared/statuses';
+import { listCampaigns } from './list';
 import { findCampaignOr404 } from './lookup';
 import {
   campaignData,
@@ -74,16 +74,7 @@ export const campaignsFeature: ApiFeature = {
       summary: 'List campaigns, newest first',
       query: listCampaignsQuery,
       success: { status: 200, description: 'One page of campaigns', data: campaignPageData },
-      async handle({ query: { status, ...page } }, { deps: { prisma } }) {
-        const where = status ? { status } : {};
-        // Newest first; the id breaks ties between campaigns created in the same millisecond.
-        const { items, next_cursor, total } = await pageOf(
-          page,
-          (args) => prisma.campaign.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], ...args }),
-          (only) => prisma.campaign.count({ where: { ...where, ...only } }),
-        );
-        return { campaigns: items.map(campaignView), next_cursor, total };
-      },
+      handle: ({ query }, { deps }) => listCampaigns(deps, query),
     }),
     defineRoute({
       method: 'get',

@@ -62,7 +62,16 @@ export const campaignDetailData = campaignData.extend({
   workflow_error: z.string().optional().meta({ description: 'Why `workflow` is null although the campaign is live' }),
 });
 
-export const campaignPageData = pageData('campaigns', campaignData);
+/** A list item: the campaign, its workflow id and its progress (two grouped counts per page, never one per campaign). */
+export const campaignListItemData = campaignData.extend({
+  workflow_id: z.string(),
+  progress: z.object({
+    jobs: statusCounts(JOB_STATUSES),
+    leads_pushed: z.int().min(0).meta({ description: 'Leads pushed to Instantly, of lead_limit' }),
+  }),
+});
+
+export const campaignPageData = pageData('campaigns', campaignListItemData);
 
 const campaignAction = <A extends string>(action: A) =>
   z.object({ id: z.uuid(), action: z.literal(action), message: z.string() });

@@ -28,8 +28,10 @@ export function unavailableDependency(error: unknown): Dependency | undefined {
 function temporalFailure(error: unknown): Dependency | undefined {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
     if (cause instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return 'temporal-timeout';
-    if (isGrpcServiceError(cause) && cause.code === GRPC_DEADLINE_EXCEEDED) return 'temporal-timeout';
-    if (isGrpcServiceError(cause) && cause.code === GRPC_UNAVAILABLE) return 'temporal';
+    // grpc-js's Status enum, read as the number it is (the enum belongs to a package we do not depend on).
+    const code: number | undefined = isGrpcServiceError(cause) ? cause.code : undefined;
+    if (code === GRPC_DEADLINE_EXCEEDED) return 'temporal-timeout';
+    if (code === GRPC_UNAVAILABLE) return 'temporal';
   }
   return undefined;
 }

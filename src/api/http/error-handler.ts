@@ -38,7 +38,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (status >= 500) {
       logger.error({ err: error, method: req.method, path: req.path, status }, `Request failed: ${detail}`);
     }
-    sendError(res, status, detail);
+    sendError(res, status, detail, error instanceof HttpError ? error.errors : undefined);
   };
 }
 

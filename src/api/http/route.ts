@@ -63,6 +63,18 @@ export interface ApiFeature {
   routes: ApiRoute[];
 }
 
+/** What mounting and documenting read of a route: its schemas, as plain zod types (the list erases their types). */
+export interface RouteSchemas {
+  params?: Schema;
+  query?: Schema;
+  body?: Schema;
+  success?: { status: 200 | 201 | 202; description: string; data: Schema; links?: Record<string, RouteLink> };
+}
+
+export function schemasOf(route: ApiRoute): RouteSchemas {
+  return route as RouteSchemas;
+}
+
 /** Identity, for type inference of the handler's input and output from the schemas. */
 export function defineRoute<
   P extends Schema | undefined = undefined,
@@ -77,13 +89,14 @@ export function defineRoute<
 export function routerOf(routes: readonly ApiRoute[], deps: ApiDeps): Router {
   const router = Router();
   for (const route of routes) {
+    const schemas = schemasOf(route);
     router[route.method](route.path, async (req, res) => {
-      const params = route.params ? parseInput(route.params, req.params, 'params') : undefined;
-      const query = parseInput(route.query ?? noQuery, req.query, 'query');
-      const body = route.method === 'post' ? parseInput(route.body ?? noBody, req.body, 'body') : undefined;
+      const params: unknown = schemas.params ? parseInput(schemas.params, req.params, 'params') : undefined;
+      const query: unknown = parseInput(schemas.query ?? noQuery, req.query, 'query');
+      const body: unknown = route.method === 'post' ? parseInput(schemas.body ?? noBody, req.body, 'body') : undefined;
       const data: unknown = await route.handle({ params, query, body }, { deps, res });
-      if (!route.success) throw new Error(`${route.method.toUpperCase()} ${route.path} returned without a documented success`);
-      sendData(res, data as object, route.success.status);
+      if (!schemas.success) throw new Error(`${route.method.toUpperCase()} ${route.path} returned without a documented success`);
+      sendData(res, data as object, schemas.success.status);
     });
   }
   return router;

@@ -19,11 +19,11 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const detail = result.error.issues
-    .map((issue) => {
-      if (issue.code === 'custom' && issue.params?.standalone) return issue.message;
-      return `${[where, ...issue.path.map(String)].join('.')}: ${issue.message}`;
-    })
-    .join('; ');
-  throw badRequest(detail);
+  const errors = result.error.issues.map((issue) => ({
+    field: [where, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+    standalone: issue.code === 'custom' && issue.params?.standalone === true,
+  }));
+  const detail = errors.map((e) => (e.standalone ? e.message : `${e.field}: ${e.message}`)).join('; ');
+  throw badRequest(detail, errors.map(({ field, message }) => ({ field, message })));
 }

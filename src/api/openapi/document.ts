@@ -1,8 +1,9 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type ResponseConfig, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import { STREAM_PATH } from '../queue-management/stream';
 import { z } from 'zod';
 import { requiredRole } from '../auth';
 import { JSON_BODY_LIMIT } from '../http/json-body';
-import { operationId, type ApiFeature, type ApiRoute } from '../http/route';
+import { operationId, schemasOf, type ApiFeature, type ApiRoute } from '../http/route';
 import { API_PREFIX, METRICS_PATH } from '../paths';
 
 /** Where the reference lives (both open, like health). */
@@ -63,6 +64,20 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
   });
   registry.registerPath({
     method: 'get',
+    path: `${API_PREFIX}${STREAM_PATH}`,
+    tags: ['Queue management'],
+    operationId: 'getQueueManagementStream',
+    summary: "Live view for the dashboard: server-sent events (`snapshot` on every change, `problem` while it cannot be computed); never ends",
+    security: [{ [BEARER]: [] }],
+    'x-required-role': requiredRole('get'),
+    responses: {
+      200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
+      401: { description: SHARED_ERRORS[401], content: { 'application/json': { schema: errorEnvelope } } },
+      503: { description: SHARED_ERRORS[503], content: { 'application/json': { schema: errorEnvelope } } },
+    },
+  });
+  registry.registerPath({
+    method: 'get',
     path: METRICS_PATH,
     tags: ['Monitoring'],
     operationId: 'getMetrics',
@@ -93,8 +108,9 @@ export function buildOpenApiDocument(features: readonly ApiFeature[], info: { ve
 function operationOf(tag: string, route: ApiRoute): RouteConfig {
   const role = route.open ? null : requiredRole(route.method);
   const responses: Record<number, ResponseConfig> = {};
-  if (route.success) {
-    const { status, description, data, links } = route.success;
+  const schemas = schemasOf(route);
+  if (schemas.success) {
+    const { status, description, data, links } = schemas.success;
     const envelope = z.object({ status: z.literal('success'), data });
     responses[status] = { description, content: { 'application/json': { schema: envelope } }, ...(links ? { links } : {}) };
   }
@@ -120,9 +136,9 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
     security: role ? [{ [BEARER]: [] }] : [],
     'x-required-role': role,
     request: {
-      ...(route.params ? { params: route.params } : {}),
-      ...(route.query ? { query: route.query } : {}),
-      ...(route.body ? { body: { required: !route.body.safeParse(undefined).success, content: { 'application/json': { schema: route.body } } } } : {}),
+      ...(schemas.params ? { params: schemas.params as NonNullable<RouteConfig['request']>['params'] } : {}),
+      ...(schemas.query ? { query: schemas.query as NonNullable<RouteConfig['request']>['query'] } : {}),
+      ...(schemas.body ? { body: { required: !schemas.body.safeParse(undefined).success, content: { 'application/json': { schema: schemas.body } } } } : {}),
     },
     responses,
   };

@@ -1,7 +1,10 @@
 import { actorOf } from '../auth';
 import { defineRoute, type ApiFeature } from '../http/route';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
+import { listBreakerEvents } from './events';
 import {
+  eventsPageData,
+  listEventsQuery,
   pauseServiceBody,
   pauseServiceData,
   providerCheckData,
@@ -47,6 +50,14 @@ export const queueManagementFeature: ApiFeature = {
           services,
         };
       },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/queue-management/events',
+      summary: 'The audit timeline of breaker and queue transitions (who, when, why), newest first',
+      query: listEventsQuery,
+      success: { status: 200, description: 'One page of audit events', data: eventsPageData },
+      handle: ({ query }, { deps }) => listBreakerEvents(deps, query),
     }),
     defineRoute({
       method: 'post',

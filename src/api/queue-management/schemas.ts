@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SERVICES } from '../../providers/types';
 import { text, timestamp } from '../http/common-schemas';
+import { paginationQuery } from '../http/pagination';
 import { statusCounts } from '../shared/status-counts';
 import { CAMPAIGN_STATUSES, JOB_STATUSES } from '../shared/statuses';
 import { serviceName } from './service-name';
@@ -112,4 +113,26 @@ export const pauseServiceData = z.object({
   circuit_breaker: circuitBreaker,
   queue_status: queueState,
   message: z.string(),
+});
+
+/** Audit events are numbered (not UUIDs): the cursor is the next_cursor of a previous page, a whole number. */
+export const listEventsQuery = z.strictObject({
+  limit: paginationQuery.limit,
+  cursor: z.string().regex(/^\d{1,18}$/, 'must be the next_cursor of a previous page').optional(),
+});
+
+const breakerEventData = z.object({
+  id: z.string().meta({ description: 'The audit row number (insertion order)' }),
+  type: z.enum(['FAILURE_RECORDED', 'BREAKER_OPENED', 'BREAKER_RESET', 'QUEUE_PAUSED', 'QUEUE_RESUMED']),
+  service: z.string().nullable(),
+  actor: z.string().meta({ description: 'The role of the operator key, or system' }),
+  reason: z.string().nullable(),
+  metadata: z.unknown().nullable(),
+  created_at: timestamp,
+});
+
+export const eventsPageData = z.object({
+  events: z.array(breakerEventData),
+  next_cursor: z.string().nullable(),
+  total: z.int().min(0),
 });

@@ -68,7 +68,7 @@ export function createMillionVerifierService(seed: string): SimService {
           const email = typeof query.email === 'string' ? query.email : '';
           if (typeof query.api !== 'string' || query.api.trim() === '') return errorAnswer(email, 'Apikey not found');
           if (email.trim() === '') return errorAnswer(email, 'Missing parameter: email');
-          if (query.timeout !== undefined && !/^([2-9]|[1-5]\d|60)$/.test(String(query.timeout))) {
+          if (query.timeout !== undefined && (typeof query.timeout !== 'string' || !/^([2-9]|[1-5]\d|60)$/.test(query.timeout))) {
             return errorAnswer(email, 'Invalid parameter: timeout must be between 2 and 60');
           }
           const verdict = simulatedVerdict(email, seed);
