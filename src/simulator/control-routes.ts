@@ -25,7 +25,7 @@ export function controlRouter(registry: SimRegistry): Router {
   });
 
   router.post('/services/:service/rate-limit', (req, res) => {
-    const name = req.params.service as string;
+    const name = req.params.service;
     if (!isServiceName(name)) return failure(res, 404, `Unknown service: ${name}. Valid services: [${SERVICES.join(', ')}]`);
     const parsed = rateLimitSchema.safeParse(req.body);
     if (!parsed.success) return failure(res, 400, `Invalid rate limit: ${issuesText(parsed.error)}`);

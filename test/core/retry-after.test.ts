@@ -9,7 +9,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { jobActivities } from '../../activities/jobs';
 import type { JobType } from '../../src/generated/prisma/enums';
 import type { ServiceName } from '../../src/providers/types';
-import { SERVICE_FAILURE } from '../../workflows/definitions';
+import { type RunJobInput, SERVICE_FAILURE } from '../../workflows/definitions';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
 import { rejectionOf, useSimulator } from '../simulator/use-simulator';
@@ -59,7 +59,8 @@ async function pendingJob(type: JobType) {
 const dispatchOf = (job: { id: string; campaignId: string }) => ({ jobId: job.id, campaignId: job.campaignId, dispatchId: randomUUID() });
 
 function runJob() {
-  return jobActivities({ prisma: db.prisma, providers: harness.providers(), logger: capturedLogger().logger, retryAfterCapMs: CAP_MS }).runJob;
+  const activities = jobActivities({ prisma: db.prisma, providers: harness.providers(), logger: capturedLogger().logger, retryAfterCapMs: CAP_MS });
+  return (dispatch: RunJobInput) => activities.runJob(dispatch);
 }
 
 describe.each(JOBS)('%s (%s)', (type, service) => {

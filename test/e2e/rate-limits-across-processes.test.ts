@@ -72,8 +72,8 @@ describeOnPostgres('rate limits across worker processes (postgresql)', () => {
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.stdout!.on('data', (chunk) => output.push(String(chunk)));
-      child.stderr!.on('data', (chunk) => output.push(String(chunk)));
+      child.stdout.on('data', (chunk) => output.push(String(chunk)));
+      child.stderr.on('data', (chunk) => output.push(String(chunk)));
       workers.push(child);
     }
   }, 180_000);
