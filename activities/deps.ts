@@ -18,4 +18,6 @@ export interface ActivityDeps {
   failureThreshold: number;
   /** Campaign signals in flight at once during a pause or resume fan-out. */
   fanOutConcurrency: number;
+  /** Longest 429 Retry-After a job waits out (default 30 s); beyond it the failure goes to the breaker at once. */
+  retryAfterCapMs?: number;
 }

@@ -1,18 +1,14 @@
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Prisma } from '../src/generated/prisma/client';
 import type { JobType } from '../src/generated/prisma/enums';
-import { DataError, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
+import { DEFAULT_RETRY_AFTER_CAP_MS } from '../src/providers/limits';
+import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
-import { type ClaimedJob, claimJob, completeJob, failJob, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, noteJobError, whyNotClaimed } from '../src/store/jobs';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
 
-/** What a job's service call produced: lead fields to store, and the next job types for the same lead. */
-interface StepResult {
-  leadUpdate?: Prisma.LeadUpdateInput;
-  next: JobType[];
-}
 
 const APOLLO_PAGE_SIZE = 100;
 // A service failure is retried this many attempts in all (SPEC rule 1: the activity's own short retry policy).
@@ -25,7 +21,12 @@ export const JOB_FAULT = 'JobFault';
 const HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** One job = one third-party call (fetching leads pages through Apollo). */
-export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger'>) {
+export function jobActivities({
+  prisma,
+  providers,
+  logger,
+  retryAfterCapMs = DEFAULT_RETRY_AFTER_CAP_MS,
+}: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger' | 'retryAfterCapMs'>) {
   /** The outcome for a dispatch the database did not let claim its job. */
   async function unclaimed(dispatch: RunJobInput): Promise<JobOutcome> {
     const why = await whyNotClaimed(prisma, dispatch);
@@ -53,11 +54,12 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
       heartbeat({ page });
       const perPage = Math.min(APOLLO_PAGE_SIZE, campaign.leadLimit);
       const { people } = await providers.searchPeople(criteria, page, perPage);
-      const wanted = people.filter((p) => p.email).slice(0, campaign.leadLimit - stored);
+      // Search is free; enrichment costs a credit per address: only people Apollo has an address for.
+      const wanted = people.filter((p) => p.hasEmail).slice(0, campaign.leadLimit - stored);
       if (wanted.length > 0) {
         // Unique (campaign, external id): a re-run after a pause or crash never duplicates a lead.
         const inserted = await prisma.lead.createManyAndReturn({
-          data: wanted.map((p) => ({ campaignId: campaign.id, ...storableFields(p) })),
+          data: wanted.map(({ hasEmail: _hasEmail, ...p }) => ({ campaignId: campaign.id, ...storableFields(p) })),
           skipDuplicates: true,
           select: { id: true },
         });
@@ -74,7 +76,36 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
     return [...newLeadIds, ...orphans.map((lead) => lead.id)];
   }
 
-  async function runStep(job: ClaimedJob): Promise<StepResult> {
+  /** Apollo enrichment for the batch's leads: the address and what search left out; no address, no further jobs. */
+  async function findEmails(job: ClaimedJob): Promise<JobCompletion> {
+    const leads = await prisma.lead.findMany({ where: { id: { in: job.lead_ids } }, orderBy: { createdAt: 'asc' } });
+    const matches = await providers.findEmails(
+      leads.map((lead) => ({ externalId: lead.externalId, firstName: lead.firstName, lastName: lead.lastName, companyName: lead.companyName })),
+    );
+    const byExternalId = new Map(matches.map((match) => [match.externalId, match]));
+    const found: string[] = [];
+    const leadUpdates = leads.map((lead) => {
+      const match = byExternalId.get(lead.externalId);
+      if (!match?.email) return { leadId: lead.id, data: { status: 'NO_EMAIL' as const, emailCredits: match?.credits ?? 0 } };
+      found.push(lead.id);
+      return {
+        leadId: lead.id,
+        data: {
+          email: match.email,
+          emailStatus: match.emailStatus,
+          emailCredits: match.credits,
+          lastName: match.lastName ?? lead.lastName,
+          title: match.title ?? lead.title,
+          companyDomain: match.companyDomain ?? lead.companyDomain,
+          linkedinUrl: match.linkedinUrl ?? lead.linkedinUrl,
+        },
+      };
+    });
+    return { leadUpdates, next: { leadIds: found, types: ['VERIFY_EMAIL'] } };
+  }
+
+  async function runStep(job: ClaimedJob): Promise<JobCompletion> {
+    if (job.type === 'FIND_EMAILS') return findEmails(job);
     const lead = await prisma.lead.findUniqueOrThrow({ where: { id: job.lead_id! }, include: { campaign: true } });
     const outreach: LeadForOutreach = {
       leadId: lead.id,
@@ -85,27 +116,29 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
       companyName: lead.companyName,
       companyDomain: lead.companyDomain,
     };
+    const step = (data: Prisma.LeadUpdateInput, types: JobType[]): JobCompletion => ({
+      leadUpdates: [{ leadId: lead.id, data }],
+      next: { leadIds: [lead.id], types },
+    });
     switch (job.type) {
       case 'VERIFY_EMAIL': {
         const { verdict, deliverable } = await providers.verifyEmail(outreach.email);
-        return deliverable
-          ? { leadUpdate: { status: 'VERIFIED', emailStatus: verdict }, next: ['ENRICH_LEAD'] }
-          : { leadUpdate: { status: 'INVALID_EMAIL', emailStatus: verdict }, next: [] };
+        return deliverable ? step({ status: 'VERIFIED', emailStatus: verdict }, ['ENRICH_LEAD']) : step({ status: 'INVALID_EMAIL', emailStatus: verdict }, []);
       }
       case 'ENRICH_LEAD': {
-        const { summary } = await providers.enrichLead(outreach);
-        return { leadUpdate: { status: 'ENRICHED', enrichment: summary }, next: ['WRITE_COPY'] };
+        const { summary, sources, costUsd } = await providers.enrichLead(outreach);
+        return step({ status: 'ENRICHED', enrichment: summary, researchSources: sources as unknown as Prisma.InputJsonValue, researchCostUsd: costUsd }, ['WRITE_COPY']);
       }
       case 'WRITE_COPY': {
         const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', lead.campaign.copyPrompt);
-        return { leadUpdate: { status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body }, next: ['PUSH_TO_INSTANTLY'] };
+        return step({ status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body }, ['PUSH_TO_INSTANTLY']);
       }
       case 'PUSH_TO_INSTANTLY': {
         const { instantlyLeadId } = await providers.pushLead(lead.campaign.instantlyCampaignId, outreach, {
           subject: lead.emailSubject ?? '',
           body: lead.emailBody ?? '',
         });
-        return { leadUpdate: { status: 'PUSHED', instantlyLeadId, pushedAt: new Date() }, next: [] };
+        return step({ status: 'PUSHED', instantlyLeadId, pushedAt: new Date() }, []);
       }
       default:
         throw new Error(`Unknown lead job type ${job.type}`);
@@ -123,11 +156,11 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
     try {
       if (job.type === 'FETCH_LEADS') {
         const leadIds = await fetchLeads(job);
-        const { nextJobs } = await completeJob(prisma, job, { leadIds, next: ['VERIFY_EMAIL'] });
+        // Enrichment takes up to ENRICH_BATCH_SIZE people a call: one FIND_EMAILS job per batch.
+        const { nextJobs } = await completeJob(prisma, job, { next: { batches: chunk(leadIds, ENRICH_BATCH_SIZE), type: 'FIND_EMAILS' } });
         return { kind: 'completed', nextJobs };
       }
-      const step = await runStep(job);
-      const { nextJobs } = await completeJob(prisma, job, { leadIds: [job.lead_id!], next: step.next, leadUpdate: step.leadUpdate });
+      const { nextJobs } = await completeJob(prisma, job, await runStep(job));
       return { kind: 'completed', nextJobs };
     } catch (err) {
       if (err instanceof DataError) {
@@ -137,16 +170,20 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
         return { kind: 'failed', error };
       }
       if (err instanceof ServiceError) {
+        // A 429 says when to come back: waited out (Temporal's retry, no slot held) up to the cap; a longer
+        // wait would park the job for hours while the breaker never hears, so it is a service failure now.
+        const retryAfterMs = err.kind === 'rate_limited' ? err.retryAfterMs : undefined;
+        const beyondCap = retryAfterMs !== undefined && retryAfterMs > retryAfterCapMs;
         // A provider's text travels to the workflow, the breaker and the database: made storable here.
-        const message = storableText(err.message);
+        const message = storableText(beyondCap ? `${err.message} (Retry-After ${retryAfterMs} ms is beyond the ${retryAfterCapMs} ms cap)` : err.message);
         await noteJobError(prisma, job, `${err.service} ${err.kind}: ${message}`);
         throw ApplicationFailure.create({
           type: SERVICE_FAILURE,
           message,
           details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
-          // Auth and quota problems do not fix themselves within a retry; a 429 says when to come back.
-          nonRetryable: err.kind === 'auth' || err.kind === 'quota' || activityInfo().attempt >= SERVICE_ATTEMPTS,
-          nextRetryDelay: err.retryAfterMs,
+          // Auth and quota problems do not fix themselves within a retry.
+          nonRetryable: err.kind === 'auth' || err.kind === 'quota' || beyondCap || activityInfo().attempt >= SERVICE_ATTEMPTS,
+          nextRetryDelay: beyondCap ? undefined : retryAfterMs,
         });
       }
       if (activityInfo().attempt >= FAULT_ATTEMPTS) {
@@ -163,4 +200,10 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
       return withKeepAlive(HEARTBEAT_INTERVAL_MS, () => runClaimed(dispatch));
     },
   };
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
+  return chunks;
 }

@@ -60,6 +60,7 @@ class HeldProviders implements LeadProviders {
     this.fail(new Error('bench finished'));
   }
   searchPeople = () => this.hold();
+  findEmails = () => this.hold();
   verifyEmail = () => this.hold();
   enrichLead = () => this.hold();
   writeCopy = () => this.hold();

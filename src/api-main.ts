@@ -9,7 +9,7 @@ import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
-import { generatedKeyNotice, openTemporal, resolveApiKeys } from './runtime';
+import { generatedKeyNotice, openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     taskQueue: config.TASK_QUEUE,
     logger,
     apiKeys: apiKeys.keys,
+    providerProbes: providerProbesFromEnv(config),
     temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     shutdown: stopping.signal,
   });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { DEFAULT_RETRY_AFTER_CAP_MS } from './providers/limits';
 import { temporalConnectionFromEnv, type TemporalConnectionConfig } from './temporal/connection-config';
 
 /**
@@ -33,6 +34,8 @@ const envSchema = z.object({
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   /** The Temporal SDK's own exporter, on loopback, appended to our /metrics; 0 picks a free port. */
   TEMPORAL_SDK_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A 429 whose Retry-After is at most this long is waited out and retried; a longer one is a service failure at once. */
+  RETRY_AFTER_CAP_MS: z.coerce.number().int().min(0).max(3_600_000).default(DEFAULT_RETRY_AFTER_CAP_MS),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 });
 

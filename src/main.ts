@@ -7,6 +7,8 @@ import type { Server } from 'node:http';
 import path from 'node:path';
 import { API_PREFIX, createApp } from './api/app';
 import { METRICS_PATH } from './api/paths';
+import { createLimitsRecorder } from './db/provider-limits';
+import { createProviderProbes } from './providers/probe';
 import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
@@ -33,10 +35,12 @@ async function main(): Promise<void> {
     stops.push(() => temporal.close());
     const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
     stops.push(() => db.close());
-    const { providers, simulator, simulated } = await openProviders(config, logger);
+    const limits = createLimitsRecorder(db.prisma, logger);
+    stops.push(() => limits.close());
+    const { providers, providersConfig, simulator, simulated } = await openProviders(config, logger, process.env, { observe: limits.observe });
     if (simulator) stops.push(() => simulator.close());
 
-    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
+    const worker = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, simulated, temporal, logger });
     const running = worker.run();
     stops.push(async () => {
       worker.shutdown();
@@ -54,6 +58,7 @@ async function main(): Promise<void> {
       taskQueue: config.TASK_QUEUE,
       logger,
       apiKeys: apiKeys.keys,
+      providerProbes: createProviderProbes(providersConfig),
       temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
       shutdown: stopping.signal,
     });

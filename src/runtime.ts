@@ -8,7 +8,9 @@ import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { DEFAULT_TIMEOUTS_MS, providersConfigFromEnv, type ProvidersConfig } from './providers/config';
 import { createProviders } from './providers';
-import { SERVICES, type LeadProviders } from './providers/types';
+import { serviceLimitsFromEnv, workerOptionsForService } from './providers/limits';
+import { createProviderProbes, type ProviderProbes } from './providers/probe';
+import { SERVICES, type LeadProviders, type LimitsObserver, type ServiceName } from './providers/types';
 import { SIMULATOR_API_KEY } from './simulator/provider-config';
 import { type RunningSimulator, startSimulator } from './simulator/server';
 import { describeConnectionSecurity } from './temporal/connection-config';
@@ -91,30 +93,55 @@ export async function openTemporal(
 
 export interface ProviderHandles {
   providers: LeadProviders;
+  providersConfig: ProvidersConfig;
   simulator?: RunningSimulator;
-  simulated: string[];
+  simulated: ServiceName[];
+}
+
+/** Services without an API key: the local simulator stands in for them. */
+function simulatedServices(env: NodeJS.ProcessEnv): ServiceName[] {
+  return SERVICES.filter((service) => !env[`${service.toUpperCase()}_API_KEY`]);
+}
+
+/** The providers' config, with simulated services pointed at `simulatorUrl` ({url}/{service}). */
+function providersConfigWithSimulator(env: NodeJS.ProcessEnv, simulatorUrl: string): ProvidersConfig {
+  const fallbackEnv: NodeJS.ProcessEnv = { ...env };
+  for (const service of simulatedServices(env)) {
+    const prefix = service.toUpperCase();
+    fallbackEnv[`${prefix}_API_KEY`] = SIMULATOR_API_KEY;
+    fallbackEnv[`${prefix}_BASE_URL`] = `${simulatorUrl}/${service}`;
+    fallbackEnv[`${prefix}_TIMEOUT_MS`] ??= String(DEFAULT_TIMEOUTS_MS[service]);
+  }
+  return providersConfigFromEnv(fallbackEnv);
 }
 
 /**
  * Real clients for every service with an API key; the local simulator for the rest
- * (all of them on a fresh clone), so the product runs anywhere.
+ * (all of them on a fresh clone), so the product runs anywhere. `observe` hears every
+ * remaining-allowance signal the services send (see createLimitsRecorder).
  */
-export async function openProviders(config: AppConfig, logger: Logger, env: NodeJS.ProcessEnv = process.env): Promise<ProviderHandles> {
-  const simulated = SERVICES.filter((service) => !env[`${service.toUpperCase()}_API_KEY`]);
+export async function openProviders(
+  config: AppConfig,
+  logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
+  { observe }: { observe?: LimitsObserver } = {},
+): Promise<ProviderHandles> {
+  const simulated = simulatedServices(env);
   let simulator: RunningSimulator | undefined;
-  const fallbackEnv: NodeJS.ProcessEnv = { ...env };
   if (simulated.length > 0) {
     simulator = await startSimulator({ port: config.SIMULATOR_PORT, host: '127.0.0.1', baseLatencyMs: config.SIMULATOR_LATENCY_MS });
-    for (const service of simulated) {
-      const prefix = service.toUpperCase();
-      fallbackEnv[`${prefix}_API_KEY`] = SIMULATOR_API_KEY;
-      fallbackEnv[`${prefix}_BASE_URL`] = simulator.baseUrls[service];
-      fallbackEnv[`${prefix}_TIMEOUT_MS`] ??= String(DEFAULT_TIMEOUTS_MS[service]);
-    }
     logger.info({ simulated, url: simulator.url }, `Simulator serving ${simulated.join(', ')} at ${simulator.url}`);
   }
-  const providersConfig: ProvidersConfig = providersConfigFromEnv(fallbackEnv);
-  return { providers: createProviders(providersConfig), simulator, simulated };
+  const providersConfig = providersConfigWithSimulator(env, simulator?.url ?? '');
+  return { providers: createProviders(providersConfig, { observe }), providersConfig, simulator, simulated };
+}
+
+/**
+ * The provider check for a process that makes no calls itself (`npm run api`): the same services as the
+ * workers, simulated ones at the simulator the worker runs on SIMULATOR_PORT of this host.
+ */
+export function providerProbesFromEnv(config: AppConfig, env: NodeJS.ProcessEnv = process.env): ProviderProbes {
+  return createProviderProbes(providersConfigWithSimulator(env, `http://127.0.0.1:${config.SIMULATOR_PORT}`));
 }
 
 export interface ApiKeyConfig {
@@ -162,12 +189,36 @@ function insideContainer(): boolean {
   return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.container !== undefined;
 }
 
-/** The product's workers (jobs + control queue) as configured, for `npm start` and `npm run worker`. */
+/**
+ * The product's workers as configured, for `npm start` and `npm run worker`: each service's job worker with
+ * that service's rate (enforced by the Temporal server across every worker) and this process's concurrency cap.
+ */
 export function createConfiguredWorkers(
   config: AppConfig,
-  { prisma, breakerPrisma, providers, temporal, logger }: { prisma: PrismaClient; breakerPrisma?: PrismaClient; providers: LeadProviders; temporal: TemporalHandles; logger: Logger },
+  {
+    prisma,
+    breakerPrisma,
+    providers,
+    simulated,
+    temporal,
+    logger,
+  }: {
+    prisma: PrismaClient;
+    breakerPrisma?: PrismaClient;
+    providers: LeadProviders;
+    simulated: readonly ServiceName[];
+    temporal: TemporalHandles;
+    logger: Logger;
+  },
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Workers> {
+  const limits = serviceLimitsFromEnv(env, { simulated });
+  logger.info(
+    { rateLimits: Object.fromEntries(SERVICES.map((service) => [service, `${limits[service].rate}, ${limits[service].maxConcurrency} in flight per worker`])) },
+    'Job workers rate-limited per service',
+  );
   return createWorkers({
+    jobWorkerOptions: (service) => workerOptionsForService(limits, service),
     connection: temporal.nativeConnection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TASK_QUEUE,
@@ -180,6 +231,7 @@ export function createConfiguredWorkers(
       taskQueue: config.TASK_QUEUE,
       failureThreshold: config.BREAKER_FAILURE_THRESHOLD,
       fanOutConcurrency: config.FAN_OUT_CONCURRENCY,
+      retryAfterCapMs: config.RETRY_AFTER_CAP_MS,
     },
   });
 }

@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
+import { createLimitsRecorder } from './db/provider-limits';
 import { createLogger } from './logger';
 import { startMetricsServer } from './metrics/http';
 import { registerStateMetrics } from './metrics/state';
@@ -19,8 +20,9 @@ async function main(): Promise<void> {
   routeSdkLogsTo(logger, config.LOG_LEVEL, { metricsBindAddress: `127.0.0.1:${sdkMetricsPort}` });
   const temporal = await openTemporal(config, { embedded: false });
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
-  const { providers, simulator } = await openProviders(config, logger);
-  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal, logger });
+  const limits = createLimitsRecorder(db.prisma, logger);
+  const { providers, simulator, simulated } = await openProviders(config, logger, process.env, { observe: limits.observe });
+  const workers = await createConfiguredWorkers(config, { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, simulated, temporal, logger });
   registerStateMetrics(db.prisma, logger);
   const metrics = await startMetricsServer(config.METRICS_HOST, config.METRICS_PORT);
   const stop = () => workers.shutdown();
@@ -30,6 +32,7 @@ async function main(): Promise<void> {
   await workers.run();
   metrics.server.close();
   await simulator?.close();
+  await limits.close();
   await db.close();
   await temporal.close();
   logger.info('worker stopped');

@@ -23,11 +23,12 @@ export const controlTaskQueue = (taskQueue: string): string => `${taskQueue}-con
 export const breakerTaskQueue = (taskQueue: string): string => `${taskQueue}-breaker`;
 export const jobTaskQueue = (taskQueue: string, service: ServiceKey): string => `${taskQueue}-jobs-${service}`;
 
-export type JobType = 'FETCH_LEADS' | 'VERIFY_EMAIL' | 'ENRICH_LEAD' | 'WRITE_COPY' | 'PUSH_TO_INSTANTLY';
+export type JobType = 'FETCH_LEADS' | 'FIND_EMAILS' | 'VERIFY_EMAIL' | 'ENRICH_LEAD' | 'WRITE_COPY' | 'PUSH_TO_INSTANTLY';
 
 /** Which service each job type calls. */
 export const JOB_SERVICE: Record<JobType, ServiceKey> = {
   FETCH_LEADS: 'apollo',
+  FIND_EMAILS: 'apollo',
   VERIFY_EMAIL: 'millionverifier',
   ENRICH_LEAD: 'perplexity',
   WRITE_COPY: 'openai',

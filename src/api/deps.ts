@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { BreakerClient } from '../breaker/client';
 import type { PrismaClient } from '../db/database';
 import type { Logger } from '../logger';
+import type { ProviderProbes } from '../providers/probe';
 import type { ApiKey } from './auth';
 
 /** What the API needs from the process that hosts it. */
@@ -15,6 +16,8 @@ export interface ApiDeps {
   taskQueue: string;
   logger: Logger;
   apiKeys: ApiKey[];
+  /** One cheap call per configured service, for GET /queue-management/providers (503 without). */
+  providerProbes?: ProviderProbes;
   /** Where the dashboard links campaign workflows (the Temporal Web UI), when there is one. */
   temporalUi?: { url: string; namespace: string };
   /** Aborted when the host stops: long-lived responses (the live stream) end so the server can close. */

@@ -16,6 +16,12 @@ import { ApiClient, type CampaignDetail, type QueueStatus, type StatusCounts } f
 
 const ROOT = path.resolve(__dirname, '../..');
 
+interface ProviderCheck {
+  all_reachable: boolean;
+  unreachable: string[];
+  services: Array<{ service: string; reachable: boolean; latency_ms: number; error: string | null }>;
+}
+
 const { values } = parseArgs({
   options: {
     campaigns: { type: 'string', default: '6' },
@@ -137,6 +143,11 @@ async function main(): Promise<number> {
       console.error('Aborting: the queue is paused or the breaker is open. Recover first (see the README runbook).');
       return 3;
     }
+    // The provider check: informs only (a service down now would trip the breaker once campaigns reach it).
+    const check = await api.call<ProviderCheck>('GET', '/queue-management/providers');
+    const describe = (p: ProviderCheck['services'][number]) => (p.reachable ? `${p.service} ${p.latency_ms} ms` : `${p.service} DOWN (${p.error})`);
+    console.log(`provider check: ${check.services.map(describe).join(', ')}`);
+    if (!check.all_reachable) console.warn(`warning: ${check.unreachable.join(', ')} unreachable; campaigns that reach it will pause`);
     if (fault) await fetch(`${values.simulator}/sim/services/${fault.service}/fault`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ mode: 'none' }) });
 
     const started = Date.now();

@@ -1,7 +1,7 @@
-/** The OpenAI-style chat completion both Perplexity and OpenAI speak: request and answer shapes. */
+/** OpenAI's chat completion: request and answer shapes (Perplexity moved to the Responses format). */
 import { z } from 'zod';
 import { callJson, expectShape } from './http';
-import type { LeadForOutreach, ServiceName } from './types';
+import type { LeadForOutreach, LimitsObserver, ServiceName } from './types';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -27,6 +27,7 @@ export async function chatCompletion(options: {
   path: string;
   apiKey: string;
   timeoutMs: number;
+  observe?: LimitsObserver;
   body: { model: string; messages: ChatMessage[] } & Record<string, unknown>;
 }): Promise<ChatCompletion['choices'][number]> {
   const json = await callJson({
@@ -37,6 +38,7 @@ export async function chatCompletion(options: {
     headers: { authorization: `Bearer ${options.apiKey}` },
     body: options.body,
     timeoutMs: options.timeoutMs,
+    observe: options.observe,
   });
   const completion = expectShape(options.service, chatCompletionSchema, json, 'chat completion');
   // .min(1) above guarantees a first choice.

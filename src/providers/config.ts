@@ -43,7 +43,7 @@ export const DEFAULT_TIMEOUTS_MS: Record<ServiceName, number> = {
   instantly: 15_000,
 };
 
-export const DEFAULT_MODELS = { perplexity: 'sonar', openai: 'gpt-4o-mini' } as const;
+export const DEFAULT_MODELS = { perplexity: 'perplexity/sonar', openai: 'gpt-4o-mini' } as const;
 
 export const serviceConfigSchema = z.object({
   baseUrl: z.url(),

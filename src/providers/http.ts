@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { measureProviderCall } from '../metrics/providers';
 import { storableText } from '../util/storable-text';
-import { DataError, ServiceError, type ServiceName } from './types';
+import { DataError, type LimitsObservation, type LimitsObserver, ServiceError, type ServiceName } from './types';
 
 export interface HttpCall {
   service: ServiceName;
@@ -19,6 +19,8 @@ export interface HttpCall {
   headers?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
+  /** Told the rate-limit headers of every answer, errors included. */
+  observe?: LimitsObserver;
 }
 
 /** Calls the service and returns its parsed JSON body, or throws ServiceError / DataError. */
@@ -48,6 +50,10 @@ async function send(call: HttpCall): Promise<unknown> {
     text = await response.text();
   } catch (error) {
     throw classifyNetworkFailure(call.service, where, call.timeoutMs, error);
+  }
+  if (call.observe) {
+    const observation = readLimitHeaders(call.service, headers);
+    if (observation) call.observe(observation);
   }
 
   if (status < 200 || status >= 300) throw classifyHttpFailure(call.service, where, status, headers, text);
@@ -164,6 +170,25 @@ function pickMessage(json: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * The remaining-allowance headers the providers send: Apollo's x-{minute,hourly,24-hour}-requests-left and
+ * OpenAI's x-ratelimit-remaining-{requests,tokens} with x-ratelimit-reset-*. Undefined when there are none.
+ */
+export function readLimitHeaders(service: ServiceName, headers: Headers, now: Date = new Date()): LimitsObservation | undefined {
+  const remaining: Record<string, number> = {};
+  const resets: Record<string, string> = {};
+  for (const [name, value] of headers) {
+    const apollo = /^x-(minute|hourly|24-hour)-requests-left$/.exec(name);
+    const openAi = /^x-ratelimit-remaining-(.+)$/.exec(name);
+    const reset = /^x-ratelimit-reset-(.+)$/.exec(name);
+    const key = apollo ? `${apollo[1] === '24-hour' ? 'daily' : apollo[1]}_requests` : openAi?.[1];
+    if (key !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(value)) remaining[key] = Number(value);
+    else if (reset) resets[reset[1]!] = value.trim();
+  }
+  if (Object.keys(remaining).length === 0) return undefined;
+  return { service, remaining, ...(Object.keys(resets).length > 0 ? { resets } : {}), observedAt: now };
 }
 
 export function joinUrl(baseUrl: string, path: string): string {

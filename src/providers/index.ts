@@ -5,15 +5,16 @@ import { createInstantlyClient } from './instantly';
 import { createMillionVerifierClient } from './millionverifier';
 import { createOpenAiClient } from './openai';
 import { createPerplexityClient } from './perplexity';
-import type { LeadProviders } from './types';
+import type { LeadProviders, LimitsObserver } from './types';
 
-export function createProviders(config: ProvidersConfig): LeadProviders {
+/** `observe` hears every remaining-allowance signal the services send (headers and balances). */
+export function createProviders(config: ProvidersConfig, { observe }: { observe?: LimitsObserver } = {}): LeadProviders {
   return {
-    ...createApolloClient(config.apollo),
-    ...createMillionVerifierClient(config.millionverifier),
-    ...createPerplexityClient(config.perplexity),
-    ...createOpenAiClient(config.openai),
-    ...createInstantlyClient(config.instantly),
+    ...createApolloClient(config.apollo, observe),
+    ...createMillionVerifierClient(config.millionverifier, observe),
+    ...createPerplexityClient(config.perplexity, observe),
+    ...createOpenAiClient(config.openai, observe),
+    ...createInstantlyClient(config.instantly, observe),
   };
 }
 

@@ -1,15 +1,18 @@
 /**
- * Instantly API v2: add a lead to a campaign, at most once.
+ * Instantly API v2 (developer.instantly.ai, checked Nov 2026): add a lead to a campaign, at most once.
+ * POST /api/v2/leads/add takes up to 1,000 leads for a campaign (`campaign_id`) and reports
+ * `created_leads` and `remaining_in_plan` (kept as this service's remaining quota). Limits: 100 requests/s
+ * and 6,000/min per workspace, across all its keys.
  *
  * Idempotency across retries and crashes (a create whose answer was lost, then retried): our lead id
  * travels in custom_variables.leadgen_lead_id; before creating we look the email up in the campaign
- * (POST /api/v2/leads/list) and return the lead already there; the create itself sets
- * skip_if_in_campaign so two racing pushes still leave one lead.
+ * (POST /api/v2/leads/list) and return the lead already there; the add itself sets
+ * skip_if_in_campaign so two racing pushes still leave one lead (a skipped lead is not in `created_leads`).
  */
 import { z } from 'zod';
 import type { ServiceConfig } from './config';
 import { callJson, expectShape } from './http';
-import { type EmailCopy, type LeadForOutreach, type LeadProviders, ServiceError } from './types';
+import { type EmailCopy, type LeadForOutreach, type LeadProviders, type LimitsObserver, ServiceError } from './types';
 
 export const LEAD_ID_VARIABLE = 'leadgen_lead_id';
 
@@ -23,16 +26,23 @@ type InstantlyLead = z.infer<typeof instantlyLeadSchema>;
 
 const listResponseSchema = z.object({ items: z.array(instantlyLeadSchema) });
 
-export function toCreateLeadBody(campaignId: string, lead: LeadForOutreach, copy: EmailCopy) {
+const addResponseSchema = z.object({
+  created_leads: z.array(z.object({ id: z.string().min(1), email: z.string().nullish(), index: z.number().int().nullish() })).nullish(),
+  remaining_in_plan: z.number().nullish(),
+});
+
+export function toAddLeadsBody(campaignId: string, lead: LeadForOutreach, copy: EmailCopy) {
+  return { campaign_id: campaignId, skip_if_in_campaign: true, leads: [toLead(lead, copy)] };
+}
+
+function toLead(lead: LeadForOutreach, copy: EmailCopy) {
   return {
-    campaign: campaignId,
     email: lead.email,
     first_name: lead.firstName ?? undefined,
     last_name: lead.lastName ?? undefined,
     company_name: lead.companyName ?? undefined,
     website: lead.companyDomain ? `https://${lead.companyDomain}` : undefined,
     personalization: copy.body,
-    skip_if_in_campaign: true,
     // Instantly accepts only flat string/number/boolean values here.
     custom_variables: {
       [LEAD_ID_VARIABLE]: lead.leadId,
@@ -43,7 +53,7 @@ export function toCreateLeadBody(campaignId: string, lead: LeadForOutreach, copy
   };
 }
 
-export function createInstantlyClient(config: ServiceConfig): Pick<LeadProviders, 'pushLead'> {
+export function createInstantlyClient(config: ServiceConfig, observe?: LimitsObserver): Pick<LeadProviders, 'pushLead'> {
   const post = (path: string, body: unknown) =>
     callJson({
       service: 'instantly',
@@ -53,6 +63,7 @@ export function createInstantlyClient(config: ServiceConfig): Pick<LeadProviders
       headers: { authorization: `Bearer ${config.apiKey}` },
       body,
       timeoutMs: config.timeoutMs,
+      observe,
     });
 
   async function findInCampaign(campaignId: string, lead: LeadForOutreach): Promise<InstantlyLead | undefined> {
@@ -71,10 +82,14 @@ export function createInstantlyClient(config: ServiceConfig): Pick<LeadProviders
       const existing = await findInCampaign(instantlyCampaignId, lead);
       if (existing) return { instantlyLeadId: existing.id };
 
-      const json = await post('/api/v2/leads', toCreateLeadBody(instantlyCampaignId, lead, copy));
-      const created = instantlyLeadSchema.safeParse(json);
-      if (created.success) return { instantlyLeadId: created.data.id };
-      // A skipped create may answer without the lead: it is in the campaign, so look it up.
+      const json = await post('/api/v2/leads/add', toAddLeadsBody(instantlyCampaignId, lead, copy));
+      const added = expectShape('instantly', addResponseSchema, json, 'add leads response');
+      if (typeof added.remaining_in_plan === 'number') {
+        observe?.({ service: 'instantly', remaining: { leads_in_plan: added.remaining_in_plan }, observedAt: new Date() });
+      }
+      const created = added.created_leads?.[0];
+      if (created) return { instantlyLeadId: created.id };
+      // Skipped (a racing push added it first): it is in the campaign, so look it up.
       const skipped = await findInCampaign(instantlyCampaignId, lead);
       if (skipped) return { instantlyLeadId: skipped.id };
       throw new ServiceError('instantly', 'server_error', `instantly: lead ${lead.leadId} was accepted but no lead id came back`);

@@ -1,12 +1,14 @@
 /**
- * MillionVerifier single-email check: GET /api/v3/?api=KEY&email=EMAIL&timeout=S.
+ * MillionVerifier (developer.millionverifier.com, checked Nov 2026). Single-email check:
+ * GET /api/v3/?api=KEY&email=EMAIL&timeout=S; its answer's `credits` is the balance left (kept as this
+ * service's remaining quota). Credits alone: GET /api/v3/credits?api=KEY (the provider check).
  * It reports a bad key or exhausted credits as HTTP 200 with a non-empty `error` string, so a 2xx is
  * not yet a success here.
  */
 import { z } from 'zod';
 import type { ServiceConfig } from './config';
 import { callJson, expectShape } from './http';
-import { DataError, type EmailVerdict, type LeadProviders, ServiceError } from './types';
+import { DataError, type EmailVerdict, type LeadProviders, type LimitsObserver, ServiceError } from './types';
 
 const VERDICTS = ['ok', 'catch_all', 'unknown', 'invalid', 'disposable'] as const satisfies readonly EmailVerdict[];
 
@@ -14,6 +16,7 @@ const verifyResponseSchema = z.object({
   email: z.string().nullish(),
   result: z.enum([...VERDICTS, 'error']),
   error: z.string().nullish(),
+  credits: z.number().nullish(),
 });
 
 /** MillionVerifier's own SMTP wait, in seconds (it accepts 2..60): kept inside our deadline. */
@@ -21,7 +24,7 @@ export function serverTimeoutSeconds(clientTimeoutMs: number): number {
   return Math.min(10, Math.max(2, Math.floor(clientTimeoutMs / 1000) - 1));
 }
 
-export function createMillionVerifierClient(config: ServiceConfig): Pick<LeadProviders, 'verifyEmail'> {
+export function createMillionVerifierClient(config: ServiceConfig, observe?: LimitsObserver): Pick<LeadProviders, 'verifyEmail'> {
   return {
     async verifyEmail(email) {
       const query = new URLSearchParams({ api: config.apiKey, email, timeout: String(serverTimeoutSeconds(config.timeoutMs)) });
@@ -37,6 +40,7 @@ export function createMillionVerifierClient(config: ServiceConfig): Pick<LeadPro
       const errorText = readErrorText(json);
       if (errorText) throw classifyErrorText(errorText);
       const result = expectShape('millionverifier', verifyResponseSchema, json, 'verification response');
+      if (typeof result.credits === 'number') observe?.({ service: 'millionverifier', remaining: { credits: result.credits }, observedAt: new Date() });
       if (result.result === 'error') {
         throw new ServiceError('millionverifier', 'server_error', 'millionverifier: result "error" without an explanation');
       }

@@ -1,11 +1,12 @@
 /**
- * OpenAI writes the email: POST /v1/chat/completions in JSON mode, answer validated as {subject, body}.
+ * OpenAI (platform.openai.com API reference, checked Nov 2026) writes the email: POST /v1/chat/completions in JSON mode, answer validated as {subject, body}.
  * A model answer that is not that JSON is a DataError: it concerns this lead's copy, not the service.
+ * Every answer carries x-ratelimit-remaining-{requests,tokens} and x-ratelimit-reset-*, kept per service.
  */
 import { z } from 'zod';
 import { chatCompletion, describeLead } from './chat';
 import { DEFAULT_MODELS, type ModelServiceConfig } from './config';
-import { DataError, type EmailCopy, type LeadForOutreach, type LeadProviders } from './types';
+import { DataError, type EmailCopy, type LeadForOutreach, type LeadProviders, type LimitsObserver } from './types';
 
 // JSON mode requires the word "JSON" in the messages; OpenAI answers 400 otherwise.
 const SYSTEM_PROMPT =
@@ -21,7 +22,7 @@ export function copyPrompt(lead: LeadForOutreach, research: string, prompt: stri
   return [`Instructions from the campaign: ${prompt}`, `Prospect:\n${describeLead(lead)}`, `Research:\n${research}`].join('\n\n');
 }
 
-export function createOpenAiClient(config: ModelServiceConfig): Pick<LeadProviders, 'writeCopy'> {
+export function createOpenAiClient(config: ModelServiceConfig, observe?: LimitsObserver): Pick<LeadProviders, 'writeCopy'> {
   return {
     async writeCopy(lead, research, prompt) {
       const choice = await chatCompletion({
@@ -30,6 +31,7 @@ export function createOpenAiClient(config: ModelServiceConfig): Pick<LeadProvide
         path: '/v1/chat/completions',
         apiKey: config.apiKey,
         timeoutMs: config.timeoutMs,
+        observe,
         body: {
           model: config.model ?? DEFAULT_MODELS.openai,
           messages: [

@@ -22,15 +22,51 @@ export interface SearchCriteria {
   employeeRanges?: string[];
 }
 
+/** A person as People API Search finds them: no email yet (enrichment reveals it, for credits). */
 export interface Person {
   externalId: string;
-  email: string | null;
+  /** Apollo knows an address for them: worth paying to enrich. */
+  hasEmail: boolean;
   firstName: string | null;
   lastName: string | null;
   title: string | null;
   companyName: string | null;
   companyDomain: string | null;
   linkedinUrl: string | null;
+}
+
+/** Who to enrich: Apollo's id, plus what we know, which helps it match. */
+export interface PersonToMatch {
+  externalId: string;
+  firstName: string | null;
+  lastName: string | null;
+  companyName: string | null;
+}
+
+/** People Enrichment's answer for one person: the address and the details search left out. */
+export interface EmailMatch {
+  externalId: string;
+  email: string | null;
+  emailStatus: string | null;
+  lastName: string | null;
+  title: string | null;
+  companyDomain: string | null;
+  linkedinUrl: string | null;
+  /** Apollo credits this person cost (the call's credits shared over the people it revealed). */
+  credits: number;
+}
+
+export interface ResearchSource {
+  url: string;
+  title: string | null;
+}
+
+export interface Research {
+  summary: string;
+  /** The web pages the answer cites, in order of first citation. */
+  sources: ResearchSource[];
+  /** What the call cost in USD, as Perplexity reported it. */
+  costUsd: number | null;
 }
 
 export type EmailVerdict = 'ok' | 'catch_all' | 'unknown' | 'invalid' | 'disposable';
@@ -52,17 +88,37 @@ export interface EmailCopy {
 }
 
 export interface LeadProviders {
-  /** Apollo people search: one page of people matching the criteria. */
+  /** Apollo People API Search (no credits, no emails): one page of people matching the criteria. */
   searchPeople(criteria: SearchCriteria, page: number, perPage: number): Promise<{ people: Person[]; totalEntries: number }>;
+  /** Apollo People Enrichment for up to ENRICH_BATCH_SIZE people in one call (costs credits). */
+  findEmails(people: PersonToMatch[]): Promise<EmailMatch[]>;
   /** MillionVerifier single-email verification. */
   verifyEmail(email: string): Promise<{ verdict: EmailVerdict; deliverable: boolean }>;
-  /** Perplexity chat completion researching the person and company. */
-  enrichLead(lead: LeadForOutreach): Promise<{ summary: string }>;
+  /** Perplexity Agent API researching the person and company, with its sources. */
+  enrichLead(lead: LeadForOutreach): Promise<Research>;
   /** OpenAI chat completion writing personalised email copy. */
   writeCopy(lead: LeadForOutreach, research: string, prompt: string): Promise<EmailCopy>;
   /** Instantly v2: add the lead to an outreach campaign. Idempotent per leadId across retries and crashes. */
   pushLead(instantlyCampaignId: string, lead: LeadForOutreach, copy: EmailCopy): Promise<{ instantlyLeadId: string }>;
 }
+
+/** People one Apollo bulk enrichment call takes. */
+export const ENRICH_BATCH_SIZE = 10;
+
+/**
+ * What a service said about its remaining allowance on one answer: rate-limit headers (Apollo's
+ * x-minute-requests-left..., OpenAI's x-ratelimit-remaining-*) or a balance in the body (credits).
+ */
+export interface LimitsObservation {
+  service: ServiceName;
+  /** e.g. { minute_requests: 48, daily_requests: 590 } or { credits: 99812 }. */
+  remaining: Record<string, number>;
+  /** When each window resets, as the service wrote it (e.g. OpenAI's "6m0s"). */
+  resets?: Record<string, string>;
+  observedAt: Date;
+}
+
+export type LimitsObserver = (observation: LimitsObservation) => void;
 
 /** Why a service failed: every kind trips the breaker (SPEC rule 1). */
 export type ServiceFailureKind = 'timeout' | 'connection' | 'server_error' | 'rate_limited' | 'auth' | 'quota';

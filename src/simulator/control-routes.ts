@@ -2,6 +2,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { SERVICES, isServiceName } from '../providers/types';
 import { faultSchema } from './faults';
+import { rateLimitSchema } from './rate-limit';
 import type { SimRegistry } from './registry';
 import { httpStatusOf } from './service-router';
 import { issuesText } from './validation';
@@ -21,6 +22,16 @@ export function controlRouter(registry: SimRegistry): Router {
     if (!parsed.success) return failure(res, 400, `Invalid fault: ${issuesText(parsed.error)}`);
     registry.entries[name].faults.set(parsed.data);
     success(res, { service: name, fault: parsed.data });
+  });
+
+  router.post('/services/:service/rate-limit', (req, res) => {
+    const name = req.params.service;
+    if (!isServiceName(name)) return failure(res, 404, `Unknown service: ${name}. Valid services: [${SERVICES.join(', ')}]`);
+    const parsed = rateLimitSchema.safeParse(req.body);
+    if (!parsed.success) return failure(res, 400, `Invalid rate limit: ${issuesText(parsed.error)}`);
+    const setting = parsed.data.limit === null ? null : { limit: parsed.data.limit, per_seconds: parsed.data.per_seconds };
+    registry.entries[name].rateLimit.set(setting);
+    success(res, { service: name, rate_limit: setting });
   });
 
   router.get('/services/instantly/leads', (req, res) => {

@@ -15,6 +15,11 @@ export class SimulatorControl {
     await this.setFault(service, { mode: 'none' });
   }
 
+  /** At most `limit` requests per `perSeconds` (429 with Retry-After beyond); null clears it. */
+  async setRateLimit(service: ServiceName, limit: number | null, perSeconds = 1): Promise<void> {
+    await this.request('POST', `/sim/services/${service}/rate-limit`, limit === null ? { limit: null } : { limit, per_seconds: perSeconds });
+  }
+
   async services(): Promise<Record<ServiceName, ServiceStatus>> {
     const data = (await this.request('GET', '/sim/services')) as { services: Record<ServiceName, ServiceStatus> };
     return data.services;

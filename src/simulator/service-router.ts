@@ -37,6 +37,12 @@ async function answer(entry: ServiceEntry, route: SimRoute, baseLatencyMs: numbe
   const gone = new AbortController();
   res.on('close', () => gone.abort());
   try {
+    // Like the providers, the limit counts requests as they arrive, before any work.
+    const retryAfter = entry.rateLimit.arrive();
+    if (retryAfter !== undefined) {
+      const reply = entry.service.errorReply(429, `Rate limit exceeded: at most ${entry.rateLimit.setting?.limit} requests per ${entry.rateLimit.setting?.per_seconds} s. Retry after ${retryAfter} s.`);
+      return send(res, { ...reply, headers: { ...reply.headers, 'retry-after': String(retryAfter) } });
+    }
     await sleep(baseLatencyMs, gone.signal);
     const { action, loseResponse } = entry.faults.next();
     const request = { headers: req.headers, query: req.query as Record<string, unknown>, body: req.body as unknown };

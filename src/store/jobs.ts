@@ -11,6 +11,8 @@ export interface ClaimedJob {
   type: JobType;
   campaign_id: string;
   lead_id: string | null;
+  /** The leads a batch job covers (FIND_EMAILS). */
+  lead_ids: string[];
   /** This attempt's number: a later claim (a retry after a heartbeat timeout) takes the job over. */
   attempts: number;
   /** The breaker generation (resets so far) the job was dispatched under. */
@@ -41,7 +43,7 @@ export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispat
              started_at = now(), updated_at = now()
       WHERE id = ${jobId}::uuid AND campaign_id = ${campaignId}::uuid
         AND (status = 'PENDING' OR (status = 'PROCESSING' AND dispatch_id = ${dispatchId}::uuid))
-      RETURNING id, type, campaign_id, lead_id, attempts`;
+      RETURNING id, type, campaign_id, lead_id, lead_ids::text[] AS lead_ids, attempts`;
     return job && { ...job, breaker_generation: gate.generation };
   }, JOB_TX);
 }
@@ -80,41 +82,52 @@ async function settle(tx: Tx, job: ClaimedJob, data: { status: 'COMPLETED' | 'FA
   return { settled: count === 1, campaignRunning: campaign?.status === 'RUNNING' };
 }
 
+/** Each type for each lead, or one batch job per group of leads (FIND_EMAILS). */
+export type NextJobs = { leadIds: string[]; types: JobType[] } | { batches: string[][]; type: JobType };
+
+/** What a finished job stores: lead fields, and the jobs that come next. */
+export interface JobCompletion {
+  leadUpdates?: Array<{ leadId: string; data: Prisma.LeadUpdateInput }>;
+  next: NextJobs;
+}
+
 /**
- * COMPLETED, the lead's new fields, and the lead's next jobs: PENDING (returned, to dispatch) while the campaign
+ * COMPLETED, the leads' new fields, and the next jobs: PENDING (returned, to dispatch) while the campaign
  * runs, PAUSED if it paused meanwhile (a resume turns them PENDING). A result in flight is always kept.
  */
 export async function completeJob(
   db: Db,
   job: ClaimedJob,
-  { leadIds, next, leadUpdate }: { leadIds: string[]; next: JobType[]; leadUpdate?: Prisma.LeadUpdateInput },
+  { leadUpdates = [], next }: JobCompletion,
 ): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
   return db.$transaction(async (tx) => {
     const { settled, campaignRunning } = await settle(tx, job, { status: 'COMPLETED', error: null });
     if (!settled) return { settled, nextJobs: [] };
-    if (leadUpdate && job.lead_id) await tx.lead.update({ where: { id: job.lead_id }, data: storableFields(leadUpdate) });
-    if (leadIds.length === 0 || next.length === 0) return { settled, nextJobs: [] };
+    for (const { leadId, data } of leadUpdates) await tx.lead.update({ where: { id: leadId }, data: storableFields(data) });
+    const jobs: Array<{ leadId: string | null; leadIds: string[]; type: JobType }> =
+      'batches' in next
+        ? next.batches.filter((batch) => batch.length > 0).map((leadIds) => ({ leadId: null, leadIds, type: next.type }))
+        : next.leadIds.flatMap((leadId) => next.types.map((type) => ({ leadId, leadIds: [], type })));
+    if (jobs.length === 0) return { settled, nextJobs: [] };
     const created = await tx.job.createManyAndReturn({
-      data: leadIds.flatMap((leadId) =>
-        next.map((type) => ({
-          campaignId: job.campaign_id,
-          leadId,
-          type,
-          status: campaignRunning ? ('PENDING' as const) : ('PAUSED' as const),
-          error: campaignRunning ? null : jobPausedReason(job.campaign_id),
-        })),
-      ),
+      data: jobs.map((next) => ({
+        campaignId: job.campaign_id,
+        ...next,
+        status: campaignRunning ? ('PENDING' as const) : ('PAUSED' as const),
+        error: campaignRunning ? null : jobPausedReason(job.campaign_id),
+      })),
       select: { id: true, type: true },
     });
     return { settled, nextJobs: campaignRunning ? created : [] };
   }, JOB_TX);
 }
 
-/** The job's own data was refused: FAILED, and its lead with it. */
+/** The job's own data was refused: FAILED, and its leads with it. */
 export async function failJob(db: Db, job: ClaimedJob, error: string): Promise<boolean> {
   return db.$transaction(async (tx) => {
     const { settled } = await settle(tx, job, { status: 'FAILED', error });
-    if (settled && job.lead_id) await tx.lead.update({ where: { id: job.lead_id }, data: { status: 'FAILED' } });
+    const leadIds = job.lead_id ? [job.lead_id] : job.lead_ids;
+    if (settled && leadIds.length > 0) await tx.lead.updateMany({ where: { id: { in: leadIds } }, data: { status: 'FAILED' } });
     return settled;
   }, JOB_TX);
 }

@@ -107,13 +107,22 @@ describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
     await campaignsReach(t, [id], 'COMPLETED');
 
     const done = await getCampaign(id);
-    expect(done).toMatchObject({ status: 'COMPLETED', job_counts: { total: 9, by_status: { COMPLETED: 9 } }, lead_counts: { total: 2, by_status: { PUSHED: 2 } } });
+    // Fetch, one email-enrichment batch, then four jobs per lead.
+    expect(done).toMatchObject({ status: 'COMPLETED', job_counts: { total: 10, by_status: { COMPLETED: 10 } }, lead_counts: { total: 2, by_status: { PUSHED: 2 } } });
     expect(done.started_at).toEqual(expect.any(String));
     expect(done.completed_at).toEqual(expect.any(String));
 
     const leads = (await t.get(`/api/v1/campaigns/${id}/leads?status=PUSHED`).expect(200)).body.data;
     expect(leads.total).toBe(2);
-    expect(leads.leads[0]).toMatchObject({ campaign_id: id, status: 'PUSHED', instantly_lead_id: expect.any(String), email_subject: expect.any(String) });
+    expect(leads.leads[0]).toMatchObject({
+      campaign_id: id,
+      status: 'PUSHED',
+      instantly_lead_id: expect.any(String),
+      email_subject: expect.any(String),
+      email_credits: 1,
+      research_sources: [{ url: expect.stringMatching(/^https:\/\//), title: null }],
+      research_cost_usd: 0.005,
+    });
     expect((await t.get(`/api/v1/campaigns/${id}/leads?status=FAILED`).expect(200)).body.data.total).toBe(0);
 
     // Jobs in pipeline order, three pages of four.
@@ -129,7 +138,7 @@ describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
       pages++;
     } while (cursor);
     expect(pages).toBe(3);
-    expect(new Set(jobIds).size).toBe(9);
+    expect(new Set(jobIds).size).toBe(10);
     const first = (await t.get(`/api/v1/jobs/${jobIds[0]}`).expect(200)).body.data;
     expect(first).toMatchObject({ id: jobIds[0], campaign_id: id, type: 'FETCH_LEADS', status: 'COMPLETED', attempts: 1, error: null });
 

@@ -87,7 +87,8 @@ describe('campaign workflow', () => {
     expect(await result(id!)).toBe('COMPLETED');
     const campaign = await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! }, include: { jobs: true } });
     expect(campaign.status).toBe('COMPLETED');
-    expect(campaign.jobs).toHaveLength(1 + 3 * 4);
+    // Fetch, one email-enrichment batch (up to 10 leads), then four jobs per lead.
+    expect(campaign.jobs).toHaveLength(1 + 1 + 3 * 4);
     await expectCompletedExactlyOnce([id!]);
     await expectBreaker('CLOSED', 'ACTIVE');
   });
@@ -150,7 +151,7 @@ describe('campaign workflow', () => {
     expect(described.runId).not.toBe(handle.firstExecutionRunId);
     expect(described.historyLength).toBeLessThan(400);
     await expectCompletedExactlyOnce([id], 20);
-    expect(await h.db.prisma.job.count()).toBe(1 + 20 * 4);
+    expect(await h.db.prisma.job.count()).toBe(1 + 2 + 20 * 4);
   });
 });
 

@@ -75,7 +75,10 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
   }
 
   const complete = (job: ClaimedJob) =>
-    completeJob(db.prisma, job, { leadIds: [job.lead_id!], next: ['ENRICH_LEAD'], leadUpdate: { status: 'VERIFIED', emailStatus: 'ok' } });
+    completeJob(db.prisma, job, {
+      leadUpdates: [{ leadId: job.lead_id!, data: { status: 'VERIFIED', emailStatus: 'ok' } }],
+      next: { leadIds: [job.lead_id!], types: ['ENRICH_LEAD'] },
+    });
 
   async function jobsOf(campaignId: string) {
     return db.prisma.job.findMany({ where: { campaignId }, orderBy: { createdAt: 'asc' }, select: { type: true, status: true } });
@@ -192,7 +195,7 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
 
   it('completing is idempotent on retry, and a cancel racing a completion leaves it COMPLETED', async () => {
     const { campaignId, job } = await campaignWithJobInFlight();
-    await completeJob(db.prisma, job, { leadIds: [], next: [] });
+    await completeJob(db.prisma, job, { next: { leadIds: [], types: [] } });
     const first = await syncCampaign(db.prisma, { campaignId, inFlight: [], completeIfDone: true });
     const retried = await syncCampaign(db.prisma, { campaignId, inFlight: [], completeIfDone: true });
     expect([first.status, retried.status]).toEqual(['COMPLETED', 'COMPLETED']);

@@ -32,7 +32,8 @@ it('loses and duplicates nothing when the worker stops mid-campaign and a new on
   expect(await env.client.workflow.getHandle(campaignWorkflowId(id!)).result()).toBe('COMPLETED');
 
   const jobs = await h.db.prisma.job.findMany({ where: { campaignId: id! } });
-  expect(jobs).toHaveLength(1 + LEADS * 4);
+  // Fetch, one email-enrichment batch (LEADS <= 10), then four jobs per lead.
+  expect(jobs).toHaveLength(1 + 1 + LEADS * 4);
   expect(jobs.every((job) => job.status === 'COMPLETED')).toBe(true);
   const perLeadAndType = new Set(jobs.map((job) => `${job.leadId}:${job.type}`));
   expect(perLeadAndType.size).toBe(jobs.length);

@@ -1,9 +1,11 @@
 import {
   DataError,
   type EmailCopy,
+  type EmailMatch,
   type LeadForOutreach,
   type LeadProviders,
   type Person,
+  type PersonToMatch,
   type SearchCriteria,
   ServiceError,
   type ServiceFailureKind,
@@ -68,16 +70,36 @@ export class ScriptedProviders implements LeadProviders {
     for (let i = (page - 1) * perPage; i < Math.min(total, page * perPage); i++) {
       people.push({
         externalId: `${key}-${i}`,
-        email: `person${i}@${key}.example.com`,
+        hasEmail: true,
         firstName: `First${i}`,
-        lastName: `Last${i}`,
+        lastName: null,
         title: 'CTO',
         companyName: `Company ${i}`,
-        companyDomain: `${key}.example.com`,
+        companyDomain: null,
         linkedinUrl: null,
       });
     }
     return { people, totalEntries: total };
+  }
+
+  /** Everyone has an address, derived from the id search gave: `${key}-${i}` is person{i}@{key}.example.com. */
+  async findEmails(people: PersonToMatch[]): Promise<EmailMatch[]> {
+    await this.enter('apollo');
+    return people.map(({ externalId }) => {
+      const cut = externalId.lastIndexOf('-');
+      const key = externalId.slice(0, cut);
+      const i = externalId.slice(cut + 1);
+      return {
+        externalId,
+        email: `person${i}@${key}.example.com`,
+        emailStatus: 'verified',
+        lastName: `Last${i}`,
+        title: null,
+        companyDomain: `${key}.example.com`,
+        linkedinUrl: null,
+        credits: 1,
+      };
+    });
   }
 
   async verifyEmail(email: string) {
@@ -88,7 +110,7 @@ export class ScriptedProviders implements LeadProviders {
 
   async enrichLead(lead: LeadForOutreach) {
     await this.enter('perplexity');
-    return { summary: `${lead.firstName} works at ${lead.companyName}.` };
+    return { summary: `${lead.firstName} works at ${lead.companyName}.`, sources: [{ url: `https://${lead.companyDomain}/about`, title: null }], costUsd: 0.005 };
   }
 
   async writeCopy(lead: LeadForOutreach, research: string, prompt: string): Promise<EmailCopy> {

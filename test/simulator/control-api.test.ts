@@ -4,7 +4,7 @@ import { rejectionOf, useSimulator } from './use-simulator';
 
 const harness = useSimulator();
 const apolloSearch = () =>
-  harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: { 'x-api-key': 'k' }, body: { per_page: 1 } });
+  harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { headers: { 'x-api-key': 'k' }, body: { per_page: 1 } });
 const instantlyCreate = (body: Record<string, unknown>) =>
   harness.request('POST', '/instantly/api/v2/leads', { headers: { authorization: 'Bearer k' }, body });
 
@@ -13,7 +13,9 @@ test('GET /sim/services lists every service with no fault and zero counters', as
   expect(status).toBe(200);
   expect(json.status).toBe('success');
   expect(Object.keys(json.data.services).sort()).toEqual([...SERVICES].sort());
-  for (const service of SERVICES) expect(json.data.services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0 });
+  for (const service of SERVICES) {
+    expect(json.data.services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0, rate_limit: null, rate_limited: 0, peak_per_second: 0 });
+  }
 });
 
 test('a valid fault is stored with its defaults and applied', async () => {
@@ -72,7 +74,7 @@ test('latency delays the answer by at least latency_ms', async () => {
 
 test('calls and failures are counted per service, including auth and validation refusals', async () => {
   await apolloSearch();
-  await harness.request('POST', '/apollo/api/v1/mixed_people/search', { body: {} }); // no key: 401
+  await harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { body: {} }); // no key: 401
   await harness.request('POST', '/openai/v1/chat/completions', { headers: { authorization: 'Bearer k' }, body: { model: 'gpt-4o' } }); // 400
   const services = await harness.control.services();
   expect(services.apollo).toMatchObject({ calls: 2, failures: 1 });
@@ -122,7 +124,9 @@ test('POST /sim/reset clears faults, counters and leads', async () => {
   await instantlyCreate({ campaign: 'c-1', email: 'a@example.com' });
   await harness.control.reset();
   const services = await harness.control.services();
-  for (const service of SERVICES) expect(services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0 });
+  for (const service of SERVICES) {
+    expect(services[service]).toEqual({ fault: { mode: 'none' }, calls: 0, failures: 0, rate_limit: null, rate_limited: 0, peak_per_second: 0 });
+  }
   expect(await harness.control.instantlyLeads()).toEqual([]);
   expect((await apolloSearch()).status).toBe(200);
 });
@@ -136,4 +140,62 @@ test('an unknown /sim route is a 404 in the error envelope', async () => {
   const { status, json } = await harness.request('GET', '/sim/nothing-here');
   expect(status).toBe(404);
   expect(json.status).toBe('error');
+});
+
+describe('rate limit', () => {
+  test('answers 429 with Retry-After above the limit, counts them, and clears with limit null', async () => {
+    const set = await harness.request('POST', '/sim/services/apollo/rate-limit', { body: { limit: 3, per_seconds: 10 } });
+    expect(set.json.data).toEqual({ service: 'apollo', rate_limit: { limit: 3, per_seconds: 10 } });
+    const statuses: number[] = [];
+    let refused: Awaited<ReturnType<typeof apolloSearch>> | undefined;
+    for (let i = 0; i < 5; i++) {
+      const answer = await apolloSearch();
+      statuses.push(answer.status);
+      if (answer.status === 429) refused = answer;
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // A burst of 3, then one token every 10/3 s.
+    expect(Number(refused!.headers.get('retry-after'))).toBeGreaterThanOrEqual(3);
+    expect(Number(refused!.headers.get('retry-after'))).toBeLessThanOrEqual(4);
+    expect(refused!.json.error).toMatch(/Rate limit exceeded/);
+    let status = (await harness.control.services()).apollo;
+    expect(status).toMatchObject({ calls: 5, rate_limit: { limit: 3, per_seconds: 10 }, rate_limited: 2 });
+    // Five calls within at most two wall-clock seconds: at least three in one of them.
+    expect(status.peak_per_second).toBeGreaterThanOrEqual(3);
+    expect(status.peak_per_second).toBeLessThanOrEqual(5);
+
+    await harness.control.setRateLimit('apollo', null);
+    expect((await apolloSearch()).status).toBe(200);
+    status = (await harness.control.services()).apollo;
+    expect(status).toMatchObject({ rate_limit: null, rate_limited: 2 });
+  });
+
+  test('per_seconds defaults to 1; tokens refill continuously', async () => {
+    await harness.control.setRateLimit('instantly', 2);
+    expect((await harness.control.services()).instantly.rate_limit).toEqual({ limit: 2, per_seconds: 1 });
+    // 4 per 8 s: a burst of 4, then one token every 2 s.
+    await harness.control.setRateLimit('openai', 4, 8);
+    const ask = () => harness.request('POST', '/openai/v1/chat/completions', { headers: { authorization: 'Bearer k' }, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] } });
+    const burst = [];
+    for (let i = 0; i < 5; i++) burst.push(await ask());
+    expect(burst.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 429]);
+    expect(burst[4]!.headers.get('retry-after')).toBe('2');
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    expect([(await ask()).status, (await ask()).status]).toEqual([200, 429]);
+  });
+
+  test.each([
+    [{ limit: 0 }, 400],
+    [{ limit: 5, per_seconds: 0 }, 400],
+    [{ limit: 'five' }, 400],
+    [{ limit: 5, extra: true }, 400],
+  ])('%j is refused with %d', async (body, status) => {
+    const answer = await harness.request('POST', '/sim/services/apollo/rate-limit', { body });
+    expect(answer.status).toBe(status);
+    expect(answer.json.detail).toMatch(/Invalid rate limit/);
+  });
+
+  test('an unknown service is a 404', async () => {
+    expect((await harness.request('POST', '/sim/services/hubspot/rate-limit', { body: { limit: 1 } })).status).toBe(404);
+  });
 });

@@ -13,8 +13,9 @@ test('GET /health answers', async () => {
 
 describe('auth', () => {
   test.each([
-    ['apollo', '/apollo/api/v1/mixed_people/search', { per_page: 1 }],
-    ['perplexity', '/perplexity/chat/completions', chat('hi', { model: 'sonar' })],
+    ['apollo', '/apollo/api/v1/mixed_people/api_search', { per_page: 1 }],
+    ['apollo enrichment', '/apollo/api/v1/people/bulk_match', { details: [{ id: 'x' }] }],
+    ['perplexity', '/perplexity/v1/agent', { model: 'perplexity/sonar', input: 'hi' }],
     ['openai', '/openai/v1/chat/completions', chat('hi', { model: 'gpt-4o-mini' })],
     ['instantly', '/instantly/api/v2/leads', { campaign: 'c', email: 'a@example.com' }],
     ['instantly list', '/instantly/api/v2/leads/list', {}],
@@ -31,25 +32,46 @@ describe('auth', () => {
 });
 
 describe('apollo', () => {
-  const search = (body: unknown) => harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: key, body });
+  const search = (body: unknown) => harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { headers: key, body });
 
-  test('answers in Apollo shape, the same for the same request', async () => {
+  test('api_search answers in Apollo shape without emails, the same for the same request', async () => {
     const body = { person_titles: ['CTO'], page: 2, per_page: 3 };
     const first = await search(body);
     expect(first.status).toBe(200);
     expect(first.json.people).toHaveLength(3);
-    expect(first.json.pagination).toMatchObject({ page: 2, per_page: 3 });
+    expect(first.json.total_entries).toBeGreaterThan(0);
     expect(first.json.people[0]).toEqual(
-      expect.objectContaining({ id: expect.any(String), first_name: expect.any(String), organization: expect.objectContaining({ primary_domain: expect.any(String) }) }),
+      expect.objectContaining({ id: expect.any(String), first_name: expect.any(String), last_name_obfuscated: expect.stringContaining('***'), has_email: expect.any(Boolean) }),
     );
+    expect(JSON.stringify(first.json)).not.toMatch(/@|"email"/);
     expect((await search(body)).json).toEqual(first.json);
+  });
+
+  test('bulk_match takes at most 10 people and charges a credit per revealed address', async () => {
+    const { json } = await search({ person_titles: ['CTO'], per_page: 10 });
+    const details = json.people.map((p: { id: string }) => ({ id: p.id }));
+    const bulk = await harness.request('POST', '/apollo/api/v1/people/bulk_match', { headers: key, body: { details } });
+    expect(bulk.status).toBe(200);
+    const revealed = bulk.json.matches.filter((m: { email: string | null }) => m.email).length;
+    expect(bulk.json).toMatchObject({ status: 'success', total_requested_enrichments: 10, credits_consumed: revealed });
+    const eleven = await harness.request('POST', '/apollo/api/v1/people/bulk_match', { headers: key, body: { details: [...details, { id: 'x' }] } });
+    expect(eleven.status).toBe(422);
+    expect(eleven.json.error).toMatch(/at most 10/);
+  });
+
+  test('usage stats report per-endpoint limits and what is left, for no credits', async () => {
+    await search({ per_page: 1 });
+    const { status, json, headers } = await harness.request('POST', '/apollo/api/v1/usage_stats/api_usage_stats', { headers: key, body: {} });
+    expect(status).toBe(200);
+    expect(json['["api/v1","mixed_people","api_search"]'].minute).toEqual({ limit: 200, consumed: 1, left_over: 199 });
+    expect(headers.get('x-minute-requests-left')).toBe('199');
   });
 
   test('another seed generates other people', async () => {
     const other = await startSimulator({ seed: 'another-seed' });
     try {
       const body = { person_titles: ['CTO'], per_page: 5 };
-      const response = await fetch(`${other.baseUrls.apollo}/api/v1/mixed_people/search`, {
+      const response = await fetch(`${other.baseUrls.apollo}/api/v1/mixed_people/api_search`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...key },
         body: JSON.stringify(body),
@@ -74,7 +96,7 @@ describe('apollo', () => {
   });
 
   test('malformed JSON is 400 in Apollo’s envelope', async () => {
-    const { status, json } = await harness.request('POST', '/apollo/api/v1/mixed_people/search', { headers: key, body: '{"page":' });
+    const { status, json } = await harness.request('POST', '/apollo/api/v1/mixed_people/api_search', { headers: key, body: '{"page":' });
     expect(status).toBe(400);
     expect(json).toEqual({ error: 'Malformed JSON body' });
   });
@@ -108,20 +130,21 @@ describe('millionverifier', () => {
 });
 
 describe('perplexity', () => {
-  const ask = (body: unknown) => harness.request('POST', '/perplexity/chat/completions', { headers: bearer, body });
+  const ask = (body: unknown) => harness.request('POST', '/perplexity/v1/agent', { headers: bearer, body });
 
-  test('answers in chat-completion shape with citations', async () => {
-    const { status, json } = await ask(chat('Name: Ada Lovelace\nCompany: Analytical Engines', { model: 'sonar' }));
+  test('answers in the Responses format: a message with output_text, URL citations, usage with cost', async () => {
+    const { status, json } = await ask({ model: 'perplexity/sonar', input: 'Name: Ada Lovelace\nCompany: Analytical Engines' });
     expect(status).toBe(200);
-    expect(json.choices[0].message).toEqual({ role: 'assistant', content: expect.stringContaining('Analytical Engines') });
-    expect(json.citations.length).toBeGreaterThan(0);
-    expect(json.usage.total_tokens).toBeGreaterThan(0);
+    const message = json.output.find((item: { type: string }) => item.type === 'message');
+    expect(message.content[0]).toEqual({ type: 'output_text', text: expect.stringContaining('Analytical Engines'), annotations: expect.any(Array) });
+    expect(message.content[0].annotations[0]).toMatchObject({ type: 'url_citation', url: expect.stringMatching(/^https:\/\//) });
+    expect(json.usage).toMatchObject({ total_tokens: expect.any(Number), cost: { total_cost: expect.any(Number) } });
   });
 
   test.each([
-    ['an unknown model', chat('hi', { model: 'gpt-4o' })],
-    ['no messages', { model: 'sonar', messages: [] }],
-    ['a last message that is not from the user', { model: 'sonar', messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }] }],
+    ['an unknown model', { model: 'sonar', input: 'hi' }],
+    ['no input', { model: 'perplexity/sonar' }],
+    ['neither model nor preset', { input: 'hi' }],
   ])('%s is 400 in the OpenAI-style envelope', async (_name, body) => {
     const { status, json } = await ask(body);
     expect(status).toBe(400);

@@ -8,6 +8,8 @@ export function jobView(job: Job): z.input<typeof jobData> {
     id: job.id,
     campaign_id: job.campaignId,
     lead_id: job.leadId,
+    // The leads a batch job covers (FIND_EMAILS: up to 10); empty for per-lead jobs.
+    lead_ids: job.leadIds,
     type: job.type,
     status: job.status,
     attempts: job.attempts,

@@ -13,6 +13,7 @@ export const leadData = z.object({
   status: z.enum(LEAD_STATUSES),
   email: z.string().nullable(),
   email_status: z.string().nullable().meta({ description: "MillionVerifier's verdict: ok, catch_all, unknown, invalid, disposable" }),
+  email_credits: z.number().nullable().meta({ description: 'Apollo credits the address cost (enrichment), null before enrichment' }),
   first_name: z.string().nullable(),
   last_name: z.string().nullable(),
   title: z.string().nullable(),
@@ -20,6 +21,11 @@ export const leadData = z.object({
   company_domain: z.string().nullable(),
   linkedin_url: z.string().nullable(),
   enrichment: z.string().nullable().meta({ description: "Perplexity's research" }),
+  research_sources: z
+    .array(z.object({ url: z.string(), title: z.string().nullable() }))
+    .nullable()
+    .meta({ description: 'The pages the research cites, in order of first citation' }),
+  research_cost_usd: z.number().nullable().meta({ description: 'What the research call cost, as Perplexity reported it' }),
   email_subject: z.string().nullable(),
   email_body: z.string().nullable(),
   instantly_lead_id: z.string().nullable(),

@@ -11,6 +11,8 @@ export function leadView(lead: Lead): z.input<typeof leadData> {
     status: lead.status,
     email: lead.email,
     email_status: lead.emailStatus,
+    // Apollo credits this address cost (enrichment).
+    email_credits: lead.emailCredits,
     first_name: lead.firstName,
     last_name: lead.lastName,
     title: lead.title,
@@ -18,6 +20,8 @@ export function leadView(lead: Lead): z.input<typeof leadData> {
     company_domain: lead.companyDomain,
     linkedin_url: lead.linkedinUrl,
     enrichment: lead.enrichment,
+    research_sources: lead.researchSources as Array<{ url: string; title: string | null }> | null,
+    research_cost_usd: lead.researchCostUsd,
     email_subject: lead.emailSubject,
     email_body: lead.emailBody,
     instantly_lead_id: lead.instantlyLeadId,

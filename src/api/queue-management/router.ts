@@ -7,6 +7,7 @@ import {
   listEventsQuery,
   pauseServiceBody,
   pauseServiceData,
+  providerCheckData,
   queueStatusData,
   resetData,
   resetParams,
@@ -15,6 +16,8 @@ import {
   resumeServiceData,
 } from './schemas';
 import { readQueueStatus } from './status';
+import { checkProviders } from '../../providers/probe';
+import { unavailable } from '../http/http-error';
 
 /** Queue management (SPEC section 4; shapes kept compatible with the seeds). */
 export const queueManagementFeature: ApiFeature = {
@@ -28,6 +31,25 @@ export const queueManagementFeature: ApiFeature = {
       summary: 'Breaker, queue, per-service failures, campaign and job counts',
       success: { status: 200, description: 'The operator view', data: queueStatusData },
       handle: (_input, { deps }) => readQueueStatus(deps),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/queue-management/providers',
+      summary: 'Provider check: is each service reachable, how fast, with how much allowance left',
+      description:
+        'One cheap call per service (usage or credit endpoints where they exist, else the smallest real request). ' +
+        'Informs the operator before a resume; changes nothing. 503 when this process has no provider configuration.',
+      success: { status: 200, description: 'Every service probed', data: providerCheckData },
+      handle: async (_input, { deps }) => {
+        if (!deps.providerProbes) throw unavailable('The provider check is not configured in this process');
+        const services = await checkProviders(deps.providerProbes);
+        return {
+          checked_at: new Date().toISOString(),
+          all_reachable: services.every((service) => service.reachable),
+          unreachable: services.filter((service) => !service.reachable).map((service) => service.service),
+          services,
+        };
+      },
     }),
     defineRoute({
       method: 'get',

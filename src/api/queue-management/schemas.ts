@@ -56,6 +56,32 @@ export const queueStatusData = z.object({
   jobs: statusCounts(JOB_STATUSES),
   can_resume: z.boolean(),
   resume_blocked_reason: z.string().optional().meta({ description: 'Why resume-queue would be refused now (only when it would)' }),
+  providers: z
+    .record(
+      service,
+      z.object({
+        remaining: z.record(z.string(), z.number()).meta({ description: 'e.g. minute_requests, daily_requests (Apollo), requests, tokens (OpenAI), credits, leads_in_plan' }),
+        resets: z.record(z.string(), z.string()).nullable(),
+        observed_at: timestamp,
+      }),
+    )
+    .meta({ description: 'What each service last reported about its remaining allowance (rate-limit headers, balances)' }),
+});
+
+export const providerCheckData = z.object({
+  checked_at: timestamp,
+  all_reachable: z.boolean(),
+  unreachable: z.array(service),
+  services: z.array(
+    z.object({
+      service,
+      reachable: z.boolean(),
+      probe: z.string().meta({ description: 'The call made, e.g. GET /api/v3/credits' }),
+      latency_ms: z.int().min(0),
+      remaining: z.record(z.string(), z.number()).nullable(),
+      error: z.string().nullable(),
+    }),
+  ),
 });
 
 export const resetData = z.object({

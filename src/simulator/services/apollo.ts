@@ -1,8 +1,15 @@
-/** Simulated Apollo: POST /api/v1/mixed_people/search, X-Api-Key, deterministic people per criteria and page. */
+/**
+ * Simulated Apollo, X-Api-Key, deterministic people per criteria and page:
+ * - POST /api/v1/mixed_people/api_search: people without emails (has_email, obfuscated last names), no credits;
+ * - POST /api/v1/people/match and /api/v1/people/bulk_match (up to 10): emails, one credit per revealed address;
+ * - POST /api/v1/usage_stats/api_usage_stats: per-endpoint minute/hour/day limits and what is left;
+ * - POST /api/v1/mixed_people/search: refused to API keys, as Apollo now does.
+ * Every answer carries x-minute-requests-left, x-hourly-requests-left and x-24-hour-requests-left.
+ */
 import { z } from 'zod';
 import { issuesText } from '../validation';
 import { hashHex, hexInt, pick } from '../fake-data';
-import type { SimReply, SimService } from '../service';
+import type { SimReply, SimRequest, SimService } from '../service';
 
 const FIRST_NAMES = ['Ada', 'Ben', 'Carla', 'Dev', 'Elena', 'Farid', 'Grace', 'Hugo', 'Ines', 'Jonas', 'Keiko', 'Liam', 'Maya', 'Nils', 'Olga', 'Priya', 'Quinn', 'Rosa', 'Sam', 'Tariq', 'Uma', 'Victor', 'Wen', 'Yara', 'Zoe'];
 const LAST_NAMES = ['Andersen', 'Baptiste', 'Chen', 'Diaz', 'Eriksen', 'Fischer', 'Garcia', 'Haddad', 'Ito', 'Jensen', 'Kowalski', 'Larsen', 'Moreau', 'Novak', 'Okafor', 'Patel', 'Rossi', 'Schmidt', 'Tanaka', 'Usman', 'Varga', 'Weber', 'Young', 'Zhang'];
@@ -26,27 +33,165 @@ export const searchRequestSchema = z.looseObject({
 });
 type SearchRequest = z.output<typeof searchRequestSchema>;
 
+export const BULK_MATCH_LIMIT = 10;
+const matchDetailSchema = z.looseObject({ id: z.string().min(1).optional(), first_name: z.string().optional(), organization_name: z.string().optional() });
+const bulkMatchSchema = z.looseObject({ details: z.array(matchDetailSchema).min(1).max(BULK_MATCH_LIMIT, `details takes at most ${BULK_MATCH_LIMIT} people`) });
+
+/** The Basic plan's limits (docs.apollo.io rate limits), the same for every endpoint here. */
+const LIMITS = { minute: 200, hour: 400 * 10, day: 2000 * 10 };
+const WINDOW_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 };
+
+/** Requests per endpoint in the current fixed window (Apollo counts in fixed windows). */
+class UsageWindows {
+  private counts = new Map<string, { window: number; count: number }>();
+  hit(endpoint: string, now: number): void {
+    for (const name of Object.keys(WINDOW_MS) as Array<keyof typeof WINDOW_MS>) {
+      const key = `${endpoint}|${name}`;
+      const window = Math.floor(now / WINDOW_MS[name]);
+      const entry = this.counts.get(key);
+      this.counts.set(key, entry && entry.window === window ? { window, count: entry.count + 1 } : { window, count: 1 });
+    }
+  }
+  used(endpoint: string, name: keyof typeof WINDOW_MS, now: number): number {
+    const entry = this.counts.get(`${endpoint}|${name}`);
+    return entry && entry.window === Math.floor(now / WINDOW_MS[name]) ? entry.count : 0;
+  }
+  reset(): void {
+    this.counts.clear();
+  }
+}
+
 export function createApolloService(seed: string): SimService {
   const errorReply = (status: number, message: string): SimReply => ({ status, body: { error: message } });
+  const usage = new UsageWindows();
+  /** Everyone a search has shown, by id, so enrichment finds them again (as Apollo's database would). */
+  const known = new Map<string, FakePerson>();
+
+  /** Authenticates, counts the call against its endpoint's windows and adds the requests-left headers. */
+  const endpoint =
+    (name: string, handle: (request: SimRequest) => SimReply): ((request: SimRequest) => SimReply) =>
+    (request) => {
+      const key = request.headers['x-api-key'];
+      if (typeof key !== 'string' || key.trim() === '') return errorReply(401, 'Invalid access credentials.');
+      const now = Date.now();
+      usage.hit(name, now);
+      const reply = handle(request);
+      const left = (window: keyof typeof LIMITS) => String(Math.max(0, LIMITS[window] - usage.used(name, window, now)));
+      return {
+        ...reply,
+        headers: { ...reply.headers, 'x-minute-requests-left': left('minute'), 'x-hourly-requests-left': left('hour'), 'x-24-hour-requests-left': left('day') },
+      };
+    };
+
+  const match = (detail: z.output<typeof matchDetailSchema>) => {
+    if (!detail.id || !APOLLO_ID.test(detail.id)) return null;
+    // Someone a search showed; or (after a simulator restart forgot them) someone made up from the id alone.
+    const person = known.get(detail.id) ?? fakePerson(seed, 'by-id', hexInt(hashHex(seed, 'by-id', detail.id)), { page: 1, per_page: 1 });
+    return { ...person, id: detail.id, email: person.email === LOCKED ? null : person.email };
+  };
+
   return {
     name: 'apollo',
     errorReply,
-    quotaReply: () => errorReply(402, 'You have insufficient credits to perform this search. Please upgrade your plan.'),
-    malformedReply: () => ({ status: 200, body: { people: 'temporarily unavailable', pagination: null } }),
-    reset() {},
+    quotaReply: () => errorReply(402, 'You have insufficient credits to enrich these people. Please upgrade your plan or buy more credits.'),
+    malformedReply: () => ({ status: 200, body: { people: 'temporarily unavailable', total_entries: null } }),
+    reset() {
+      usage.reset();
+      known.clear();
+    },
     routes: [
       {
         method: 'post',
         path: '/api/v1/mixed_people/search',
-        handle(request) {
-          const key = request.headers['x-api-key'];
-          if (typeof key !== 'string' || key.trim() === '') return errorReply(401, 'Invalid access credentials.');
+        handle: endpoint('mixed_people/search', () =>
+          errorReply(403, 'mixed_people/search is not accessible with an API key. Use mixed_people/api_search to search people, then people enrichment for their emails.'),
+        ),
+      },
+      {
+        method: 'post',
+        path: '/api/v1/mixed_people/api_search',
+        handle: endpoint('mixed_people/api_search', (request) => {
           const parsed = searchRequestSchema.safeParse(request.body ?? {});
           if (!parsed.success) return errorReply(422, issuesText(parsed.error));
-          return { status: 200, body: searchPeople(seed, parsed.data) };
-        },
+          return { status: 200, body: apiSearch(seed, parsed.data, known) };
+        }),
+      },
+      {
+        method: 'post',
+        path: '/api/v1/people/match',
+        handle: endpoint('people/match', (request) => {
+          const parsed = matchDetailSchema.safeParse(request.body ?? {});
+          if (!parsed.success) return errorReply(422, issuesText(parsed.error));
+          const person = match(parsed.data);
+          return { status: 200, body: { person, credits_consumed: person?.email ? 1 : 0 } };
+        }),
+      },
+      {
+        method: 'post',
+        path: '/api/v1/people/bulk_match',
+        handle: endpoint('people/bulk_match', (request) => {
+          const parsed = bulkMatchSchema.safeParse(request.body ?? {});
+          if (!parsed.success) return errorReply(422, issuesText(parsed.error));
+          const matches = parsed.data.details.map(match);
+          const revealed = matches.filter((person) => person?.email).length;
+          return {
+            status: 200,
+            body: {
+              status: 'success',
+              error_code: null,
+              error_message: null,
+              total_requested_enrichments: parsed.data.details.length,
+              unique_enriched_records: matches.filter(Boolean).length,
+              missing_records: matches.filter((person) => person === null).length,
+              credits_consumed: revealed,
+              matches,
+            },
+          };
+        }),
+      },
+      {
+        method: 'post',
+        path: '/api/v1/usage_stats/api_usage_stats',
+        handle: endpoint('usage_stats/api_usage_stats', () => {
+          const now = Date.now();
+          const stats: Record<string, unknown> = {};
+          for (const name of ['mixed_people/api_search', 'people/match', 'people/bulk_match']) {
+            const window = (w: keyof typeof LIMITS) => ({ limit: LIMITS[w], consumed: usage.used(name, w, now), left_over: LIMITS[w] - usage.used(name, w, now) });
+            stats[JSON.stringify(['api/v1', ...name.split('/')])] = { minute: window('minute'), hour: window('hour'), day: window('day') };
+          }
+          return { status: 200, body: stats };
+        }),
       },
     ],
+  };
+}
+
+const LOCKED = 'email_not_unlocked@domain.com';
+/** Apollo's person ids: 24 hex digits. */
+const APOLLO_ID = /^[0-9a-f]{24}$/;
+type FakePerson = ReturnType<typeof fakePerson>;
+
+/** People API Search: the people of `searchPeople`, minus what only enrichment reveals. */
+export function apiSearch(seed: string, request: SearchRequest, known = new Map<string, FakePerson>()) {
+  const result = searchPeople(seed, request);
+  return {
+    total_entries: result.pagination.total_entries,
+    people: result.people.map((person) => {
+      known.set(person.id, person);
+      return {
+        id: person.id,
+        first_name: person.first_name,
+        last_name_obfuscated: `${person.last_name.slice(0, 2)}***${person.last_name.slice(-1)}`,
+        title: person.title,
+        last_refreshed_at: '2026-11-01T00:00:00.000+00:00',
+        has_email: person.email !== LOCKED,
+        has_city: true,
+        has_state: true,
+        has_country: true,
+        has_direct_phone: 'Maybe: please request direct dial via people/bulk_match',
+        organization: { name: person.organization.name, has_industry: true, has_phone: true, has_city: true, has_state: true, has_country: true },
+      };
+    }),
   };
 }
 
@@ -96,7 +241,7 @@ function fakePerson(seed: string, criteriaKey: string, index: number, request: S
     last_name: lastName,
     name: `${firstName} ${lastName}`,
     title: pick(titles, hexInt(h, 48)),
-    email: locked ? 'email_not_unlocked@domain.com' : `${firstName}.${lastName}@${domain}`.toLowerCase(),
+    email: locked ? LOCKED : `${firstName}.${lastName}@${domain}`.toLowerCase(),
     email_status: locked ? 'unavailable' : 'verified',
     linkedin_url: `http://www.linkedin.com/in/${firstName}-${lastName}-${id.slice(0, 6)}`.toLowerCase(),
     formatted_address: location,

@@ -23,6 +23,20 @@ const createLeadSchema = z.looseObject({
   skip_if_in_campaign: z.boolean().optional(),
 });
 
+const leadInputSchema = createLeadSchema.omit({ campaign: true, skip_if_in_campaign: true });
+type LeadInput = z.output<typeof leadInputSchema>;
+
+/** POST /api/v2/leads/add: 1 to 1,000 leads for a campaign. */
+export const ADD_LEADS_LIMIT = 1_000;
+const addLeadsSchema = z.looseObject({
+  campaign_id: z.string().min(1),
+  leads: z.array(leadInputSchema).min(1).max(ADD_LEADS_LIMIT, `leads takes at most ${ADD_LEADS_LIMIT} leads`),
+  skip_if_in_campaign: z.boolean().optional(),
+});
+
+/** Leads the (simulated) plan may still upload. */
+const UPLOAD_LIMIT = 1_000_000;
+
 const listLeadsSchema = z.looseObject({
   campaign: z.string().optional(),
   search: z.string().optional(),
@@ -53,11 +67,38 @@ export interface InstantlySimService extends SimService {
 export function createInstantlyService(seed: string): InstantlySimService {
   /** Every lead in creation order; campaigns are filters over it. */
   let leads: SimulatedInstantlyLead[] = [];
+  let remainingInPlan = UPLOAD_LIMIT;
   const errorReply = (status: number, message: string): SimReply => ({
     status,
     body: { statusCode: status, error: status >= 500 ? 'Internal Server Error' : status === 401 ? 'Unauthorized' : 'Bad Request', message },
   });
   const unauthorized = (headers: Parameters<typeof bearerToken>[0]) => (bearerToken(headers) ? undefined : errorReply(401, 'Invalid API key'));
+
+  /** The one way a lead gets stored; `skip` keeps a second lead with the same email out of the campaign. */
+  function addLead(campaign: string, request: LeadInput, skip: boolean): { lead: SimulatedInstantlyLead; created: boolean } {
+    if (skip) {
+      const existing = leads.find((lead) => lead.campaign === campaign && lead.email.toLowerCase() === request.email.toLowerCase());
+      if (existing) return { lead: existing, created: false };
+    }
+    const now = new Date().toISOString();
+    const lead: SimulatedInstantlyLead = {
+      id: uuidFromHex(hashHex(seed, 'instantly-lead', String(leads.length), campaign, request.email)),
+      campaign,
+      email: request.email,
+      first_name: request.first_name ?? null,
+      last_name: request.last_name ?? null,
+      company_name: request.company_name ?? null,
+      website: request.website ?? null,
+      personalization: request.personalization ?? null,
+      payload: request.custom_variables ?? {},
+      status: 1,
+      timestamp_created: now,
+      timestamp_updated: now,
+    };
+    leads.push(lead);
+    remainingInPlan -= 1;
+    return { lead, created: true };
+  }
 
   return {
     name: 'instantly',
@@ -66,6 +107,7 @@ export function createInstantlyService(seed: string): InstantlySimService {
     malformedReply: () => ({ status: 200, body: { ok: true } }),
     reset() {
       leads = [];
+      remainingInPlan = UPLOAD_LIMIT;
     },
     leads: (campaign) => (campaign === undefined ? [...leads] : leads.filter((lead) => lead.campaign === campaign)),
     routes: [
@@ -78,27 +120,46 @@ export function createInstantlyService(seed: string): InstantlySimService {
           const parsed = createLeadSchema.safeParse(body ?? {});
           if (!parsed.success) return errorReply(400, issuesText(parsed.error));
           const request = parsed.data;
-          if (request.skip_if_in_campaign) {
-            const existing = leads.find((lead) => lead.campaign === request.campaign && lead.email.toLowerCase() === request.email.toLowerCase());
-            if (existing) return { status: 200, body: existing };
-          }
-          const now = new Date().toISOString();
-          const lead: SimulatedInstantlyLead = {
-            id: uuidFromHex(hashHex(seed, 'instantly-lead', String(leads.length), request.campaign, request.email)),
-            campaign: request.campaign,
-            email: request.email,
-            first_name: request.first_name ?? null,
-            last_name: request.last_name ?? null,
-            company_name: request.company_name ?? null,
-            website: request.website ?? null,
-            personalization: request.personalization ?? null,
-            payload: request.custom_variables ?? {},
-            status: 1,
-            timestamp_created: now,
-            timestamp_updated: now,
+          return { status: 200, body: addLead(request.campaign, request, request.skip_if_in_campaign === true).lead };
+        },
+      },
+      {
+        method: 'post',
+        path: '/api/v2/leads/add',
+        handle({ headers, body }) {
+          const denied = unauthorized(headers);
+          if (denied) return denied;
+          const parsed = addLeadsSchema.safeParse(body ?? {});
+          if (!parsed.success) return errorReply(400, issuesText(parsed.error));
+          const { campaign_id: campaign, leads: incoming, skip_if_in_campaign: skip } = parsed.data;
+          const seen = new Set<string>();
+          const created: Array<{ id: string; email: string; index: number }> = [];
+          let skipped = 0;
+          let duplicates = 0;
+          incoming.forEach((input, index) => {
+            const email = input.email.toLowerCase();
+            if (seen.has(email)) return void (duplicates += 1);
+            seen.add(email);
+            const { lead, created: isNew } = addLead(campaign, input, skip === true);
+            if (isNew) created.push({ id: lead.id, email: lead.email, index });
+            else skipped += 1;
+          });
+          return {
+            status: 200,
+            body: {
+              status: 'success',
+              total_sent: incoming.length,
+              leads_uploaded: created.length,
+              in_blocklist: 0,
+              duplicated_leads: 0,
+              skipped_count: skipped,
+              invalid_email_count: 0,
+              incomplete_count: 0,
+              duplicate_email_count: duplicates,
+              remaining_in_plan: remainingInPlan,
+              created_leads: created,
+            },
           };
-          leads.push(lead);
-          return { status: 200, body: lead };
         },
       },
       {

@@ -1,6 +1,7 @@
 /**
- * Simulated MillionVerifier: GET /api/v3/?api=KEY&email=EMAIL&timeout=S. Like the real one it answers
- * HTTP 200 with an `error` string for a missing key, missing email or exhausted credits.
+ * Simulated MillionVerifier: GET /api/v3/?api=KEY&email=EMAIL&timeout=S and GET /api/v3/credits?api=KEY.
+ * Like the real one it answers HTTP 200 with an `error` string for a missing key, missing email or
+ * exhausted credits.
  */
 import type { EmailVerdict } from '../../providers/types';
 import { hashInt } from '../fake-data';
@@ -52,6 +53,14 @@ export function createMillionVerifierService(seed: string): SimService {
       credits = STARTING_CREDITS;
     },
     routes: [
+      {
+        method: 'get',
+        path: '/api/v3/credits',
+        handle({ query }) {
+          if (typeof query.api !== 'string' || query.api.trim() === '') return { status: 200, failed: true, body: { error: 'Apikey not found' } };
+          return { status: 200, body: { credits, bulk_credits: 0, renewing_credits: 0, plan: 0 } };
+        },
+      },
       {
         method: 'get',
         path: '/api/v3',

@@ -1,4 +1,8 @@
-/** Simulated OpenAI: POST /v1/chat/completions with Bearer auth, JSON mode, OpenAI's error envelope. */
+/**
+ * Simulated OpenAI: POST /v1/chat/completions with Bearer auth, JSON mode, OpenAI's error envelope, and
+ * GET /v1/models. Completions carry x-ratelimit-{limit,remaining,reset}-{requests,tokens} (tier 1 for
+ * gpt-4o-mini: 500 requests and 200,000 tokens a minute).
+ */
 import { z } from 'zod';
 import { issuesText } from '../validation';
 import { hashInt, pick } from '../fake-data';
@@ -15,7 +19,26 @@ const requestSchema = z.looseObject({
   response_format: z.looseObject({ type: z.enum(['text', 'json_object', 'json_schema']) }).optional(),
 });
 
+const REQUESTS_PER_MINUTE = 500;
+const TOKENS_PER_MINUTE = 200_000;
+
 export function createOpenAiService(seed: string): SimService {
+  let minute = { start: 0, requests: 0, tokens: 0 };
+  const limitHeaders = (tokens: number): Record<string, string> => {
+    const now = Date.now();
+    if (now - minute.start >= 60_000) minute = { start: now, requests: 0, tokens: 0 };
+    minute.requests += 1;
+    minute.tokens += tokens;
+    const reset = `${Math.max(0, Math.ceil((minute.start + 60_000 - now) / 1000))}s`;
+    return {
+      'x-ratelimit-limit-requests': String(REQUESTS_PER_MINUTE),
+      'x-ratelimit-limit-tokens': String(TOKENS_PER_MINUTE),
+      'x-ratelimit-remaining-requests': String(Math.max(0, REQUESTS_PER_MINUTE - minute.requests)),
+      'x-ratelimit-remaining-tokens': String(Math.max(0, TOKENS_PER_MINUTE - minute.tokens)),
+      'x-ratelimit-reset-requests': reset,
+      'x-ratelimit-reset-tokens': reset,
+    };
+  };
   const completion = (model: string, messages: ChatMessages, content: string) =>
     completionBody({ seed, idPrefix: 'chatcmpl-', model, messages, content, extra: { system_fingerprint: 'fp_simulator' } });
   return {
@@ -25,8 +48,18 @@ export function createOpenAiService(seed: string): SimService {
       openAiStyleError(429, 'You exceeded your current quota, please check your plan and billing details.', 'insufficient_quota', 'insufficient_quota'),
     // JSON mode was asked for, but the model wrote prose.
     malformedReply: () => ({ status: 200, body: completion('gpt-4o-mini', [{ role: 'user', content: '' }], 'Sure! Here is a great email for your prospect.') }),
-    reset() {},
+    reset() {
+      minute = { start: 0, requests: 0, tokens: 0 };
+    },
     routes: [
+      {
+        method: 'get',
+        path: '/v1/models',
+        handle({ headers }) {
+          if (!bearerToken(headers)) return openAiStyleError(401, "You didn't provide an API key.", 'invalid_request_error', 'invalid_api_key');
+          return { status: 200, body: { object: 'list', data: ['gpt-4o-mini', 'gpt-4o', 'gpt-5-mini'].map((id) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'openai' })) } };
+        },
+      },
       {
         method: 'post',
         path: '/v1/chat/completions',
@@ -49,7 +82,8 @@ export function createOpenAiService(seed: string): SimService {
           }
           const copy = emailCopy(seed, lastUserText(messages));
           const content = format === undefined || format.type === 'text' ? `Subject: ${copy.subject}\n\n${copy.body}` : JSON.stringify(copy);
-          return { status: 200, body: completion(model, messages, content) };
+          const answer = completion(model, messages, content);
+          return { status: 200, body: answer, headers: limitHeaders(answer.usage.total_tokens) };
         },
       },
     ],

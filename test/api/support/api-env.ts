@@ -3,7 +3,10 @@ import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../../src/api/app';
 import { capturedLogger, type LogLine } from '../../helpers/captured-logger';
+import { createProviderProbes } from '../../../src/providers/probe';
 import { SERVICES } from '../../../src/providers/types';
+import { simulatorProvidersConfig } from '../../../src/simulator/provider-config';
+import { type RunningSimulator, startSimulator } from '../../../src/simulator/server';
 import { createHarness, eventually, type Harness } from '../../helpers/core-harness';
 import type { DatabaseKind } from '../../helpers/db';
 import { startDevServerEnv } from '../../helpers/temporal';
@@ -20,6 +23,8 @@ export type { LogLine } from '../../helpers/captured-logger';
 export interface ApiTestEnv {
   env: TestWorkflowEnvironment;
   h: Harness;
+  /** The simulator the provider check (GET /queue-management/providers) probes; jobs use scripted providers. */
+  sim: RunningSimulator;
   app: Express;
   /** Every JSON line the API's logger wrote (the worker's lines are in `h.logs`). */
   apiLogs: LogLine[];
@@ -37,7 +42,9 @@ export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
   const env = await startDevServerEnv();
   const h = await createHarness(env, { kind });
   const { lines: apiLogs, logger } = capturedLogger('api');
+  const sim = await startSimulator();
   const app = createApp({
+    providerProbes: createProviderProbes(simulatorProvidersConfig(sim.baseUrls)),
     prisma: h.db.prisma,
     temporal: env.client,
     breaker: h.breaker,
@@ -52,6 +59,7 @@ export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
   return {
     env,
     h,
+    sim,
     app,
     apiLogs,
     get: (path, role = 'operator') => request(app).get(path).set('Authorization', auth(role)),
@@ -60,6 +68,7 @@ export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
       return body === undefined ? test : test.send(body);
     },
     close: async () => {
+      await sim.close();
       await h.close();
       await env.teardown();
     },
