@@ -197,7 +197,12 @@ describe.each(DATABASE_KINDS)('campaigns, jobs and leads (%s)', (kind) => {
     const row = await prisma().campaign.findUniqueOrThrow({ where: { id: target } });
     expect(row.statusReason).toBe('Paused by operator: check the copy');
     expect(await prisma().job.count({ where: { campaignId: target, status: 'PAUSED' } })).toBe(2);
-    expect((await getCampaign(target!)).workflow).toMatchObject({ status: 'PAUSED', pause_reason: 'Paused by operator: check the copy' });
+    // The database is written first; the workflow converges to it as soon as it has read the notice.
+    const workflow = await until(t, async () => {
+      const live = (await getCampaign(target!)).workflow as { status: string; pause_reason: string | null } | null;
+      return live?.status === 'PAUSED' && live;
+    }, 'the workflow adopts the pause');
+    expect(workflow).toMatchObject({ status: 'PAUSED', pause_reason: 'Paused by operator: check the copy' });
     expect((await prisma().campaign.findUniqueOrThrow({ where: { id: other } })).status).toBe('RUNNING');
     const queue = (await t.get('/api/v1/queue-management/status').expect(200)).body.data;
     expect(queue).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' } });

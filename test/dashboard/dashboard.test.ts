@@ -17,7 +17,8 @@ declare const document: any, window: any, MutationObserver: any;
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const ARTIFACTS = path.resolve(__dirname, '../../test-artifacts/dashboard');
-const KEYS = { operator: 'dash-operator-5c1e9a7b3d', viewer: 'dash-viewer-8f2a6c4e0b' };
+// Keys of 24+ characters, as the API requires.
+const KEYS = { operator: 'dash-operator-5c1e9a7b3d2f4e6a8c', viewer: 'dash-viewer-8f2a6c4e0b1d3f5a7c9e' };
 const CAMPAIGNS = ['Berlin CTOs', 'Paris VPs', 'Madrid founders'];
 /** What the issue promises: the page shows what the status API says within a second. */
 const LIVE_WITHIN_MS = 1_000;
