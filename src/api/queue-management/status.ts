@@ -1,18 +1,19 @@
 import type { ApiDeps } from '../deps';
 import { READ_DEADLINE_MS, withTemporalDeadline } from '../http/temporal-deadline';
-import { countsByStatus } from '../shared/status-counts';
+import { readStatusCounts } from '../../store/status-counts';
+import { countsOf } from '../shared/status-counts';
 import { CAMPAIGN_STATUSES, JOB_STATUSES } from '../shared/statuses';
 import { circuitBreakerView, resumeBlockedReason } from './breaker-view';
 
 /**
  * The operator's view: breaker and queue from the breaker workflow (the source of truth), campaign and
- * job counts from the database.
+ * job counts from the database's maintained counters (a few rows, however large the tables: see
+ * src/store/status-counts.ts).
  */
 export async function readQueueStatus({ prisma, temporal, breaker }: ApiDeps) {
-  const [snapshot, campaigns, jobs] = await Promise.all([
+  const [snapshot, counts] = await Promise.all([
     withTemporalDeadline(temporal, READ_DEADLINE_MS, () => breaker.state()),
-    prisma.campaign.groupBy({ by: ['status'], _count: { _all: true } }),
-    prisma.job.groupBy({ by: ['status'], _count: { _all: true } }),
+    readStatusCounts(prisma),
   ]);
   const blockedReason = resumeBlockedReason(snapshot);
   return {
@@ -21,8 +22,8 @@ export async function readQueueStatus({ prisma, temporal, breaker }: ApiDeps) {
     queue_paused: snapshot.queue.status === 'PAUSED',
     services: snapshot.services,
     failure_threshold: snapshot.failure_threshold,
-    campaigns: countsByStatus(CAMPAIGN_STATUSES, campaigns),
-    jobs: countsByStatus(JOB_STATUSES, jobs),
+    campaigns: countsOf(CAMPAIGN_STATUSES, counts.campaigns),
+    jobs: countsOf(JOB_STATUSES, counts.jobs),
     can_resume: blockedReason === null,
     ...(blockedReason ? { resume_blocked_reason: blockedReason } : {}),
   };
