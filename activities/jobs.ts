@@ -1,15 +1,14 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
-import type { Prisma } from '../src/generated/prisma/client';
 import type { JobType } from '../src/generated/prisma/enums';
 import { DataError, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
-import { type ClaimedJob, claimJob, completeJob, failJob, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { type ClaimedJob, claimJob, completeJob, failJob, type LeadResult, noteJobError, whyNotClaimed } from '../src/store/jobs';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
 
 /** What a job's service call produced: lead fields to store, and the next job types for the same lead. */
 interface StepResult {
-  leadUpdate?: Prisma.LeadUpdateInput;
+  leadUpdate?: LeadResult;
   next: JobType[];
 }
 
@@ -68,15 +67,17 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
   }
 
   async function runStep(job: ClaimedJob): Promise<StepResult> {
-    const lead = await prisma.lead.findUniqueOrThrow({ where: { id: job.lead_id! }, include: { campaign: true } });
+    // The claim read the lead and its campaign (one round trip for both).
+    const lead = job.lead;
+    if (!lead) throw new Error(`Job ${job.id} has no lead`);
     const outreach: LeadForOutreach = {
       leadId: lead.id,
       email: lead.email ?? '',
-      firstName: lead.firstName,
-      lastName: lead.lastName,
+      firstName: lead.first_name,
+      lastName: lead.last_name,
       title: lead.title,
-      companyName: lead.companyName,
-      companyDomain: lead.companyDomain,
+      companyName: lead.company_name,
+      companyDomain: lead.company_domain,
     };
     switch (job.type) {
       case 'VERIFY_EMAIL': {
@@ -90,13 +91,13 @@ export function jobActivities({ prisma, providers, logger }: Pick<ActivityDeps, 
         return { leadUpdate: { status: 'ENRICHED', enrichment: summary }, next: ['WRITE_COPY'] };
       }
       case 'WRITE_COPY': {
-        const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', lead.campaign.copyPrompt);
+        const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', job.campaign.copy_prompt);
         return { leadUpdate: { status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body }, next: ['PUSH_TO_INSTANTLY'] };
       }
       case 'PUSH_TO_INSTANTLY': {
-        const { instantlyLeadId } = await providers.pushLead(lead.campaign.instantlyCampaignId, outreach, {
-          subject: lead.emailSubject ?? '',
-          body: lead.emailBody ?? '',
+        const { instantlyLeadId } = await providers.pushLead(job.campaign.instantly_campaign_id, outreach, {
+          subject: lead.email_subject ?? '',
+          body: lead.email_body ?? '',
         });
         return { leadUpdate: { status: 'PUSHED', instantlyLeadId, pushedAt: new Date() }, next: [] };
       }
