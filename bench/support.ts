@@ -107,6 +107,8 @@ export interface BenchStack {
   workers: Workers;
   logger: Logger;
   cpu: CpuMeter;
+  /** The throw-away PostgreSQL database (undefined on PGlite). */
+  databaseUrl?: string;
   /** A client of its own on the bench's database (PostgreSQL), for probes that must not queue behind the worker. */
   probePrisma(): PrismaClient;
   close(): Promise<void>;
@@ -183,6 +185,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
     workers,
     logger,
     cpu: new CpuMeter(temporal.devServer?.pid, db),
+    databaseUrl: scratchUrl?.toString(),
     probePrisma() {
       if (!scratchUrl) return db.prisma;
       const client = new Prisma({ adapter: new PrismaPg({ connectionString: scratchUrl.toString(), max: 4 }) });

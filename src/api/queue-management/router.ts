@@ -6,15 +6,19 @@ import { sendData } from '../http/envelope';
 import { parseInput } from '../http/validate';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
 import { pauseServiceBody, resetParams, resumeServiceBody } from './schemas';
+import { coalesced } from '../../util/coalesce';
 import { readQueueStatus } from './status';
 
 /** Queue management (SPEC section 4; shapes kept compatible with the seeds). */
 export function queueManagementRouter(deps: ApiDeps): Router {
   const router = Router();
+  // Dashboards poll this: concurrent readers share one read of the breaker and the counters (each still read
+  // after its request arrived), so twenty readers cost what two do.
+  const readStatus = coalesced(() => readQueueStatus(deps));
 
   router.get('/queue-management/status', async (req, res) => {
     parseInput(noQuery, req.query, 'query');
-    sendData(res, await readQueueStatus(deps));
+    sendData(res, await readStatus());
   });
 
   router.post('/queue-management/circuit-breakers/:service/reset', async (req, res) => {
