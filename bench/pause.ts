@@ -186,7 +186,7 @@ async function main(): Promise<void> {
     const key = randomUUID();
     const port = await freePort();
     if (stack.databaseUrl) {
-      apiProcess = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/api-main.ts'], {
+      apiProcess = spawn(process.execPath, ['--import', 'tsx', 'src/api-main.ts'], {
         cwd: path.resolve(__dirname, '..'),
         env: { ...process.env, TEMPORAL_ADDRESS: stack.temporal.address, DATABASE_URL: stack.databaseUrl, HOST: '127.0.0.1', PORT: String(port), API_KEYS: `operator:${key}`, TASK_QUEUE, BREAKER_FAILURE_THRESHOLD: '1', LOG_LEVEL: 'warn' },
         stdio: 'ignore',

@@ -3,6 +3,7 @@
  * bulk seeding of campaigns with their backlogs, timing and CPU accounting. The benches never write to the
  * database DATABASE_URL names: PGlite, or with --postgres a throw-away database next to it.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -16,7 +17,8 @@ import { type Database, openDatabase, type PrismaClient } from '../src/db/databa
 import { createScratchPostgresDatabase, dropScratchPostgresDatabase } from '../src/db/scratch';
 import { PrismaClient as Prisma } from '../src/generated/prisma/client';
 import { createLogger, type Logger } from '../src/logger';
-import type { LeadProviders } from '../src/providers/types';
+import { type LeadProviders, SERVICES } from '../src/providers/types';
+import { SIMULATOR_API_KEY } from '../src/simulator/provider-config';
 import { openProviders, openTemporal, type TemporalHandles } from '../src/runtime';
 import { createWorkers, type Workers } from '../src/worker';
 
@@ -52,6 +54,7 @@ export interface CpuMark {
   bench: number;
   server: number;
   database: number;
+  simulator: number;
 }
 
 function procCpuMs(pid: number): number {
@@ -69,6 +72,7 @@ export class CpuMeter {
   constructor(
     private readonly serverPid: number | undefined,
     private readonly db: Database,
+    private readonly simulatorPid?: number,
   ) {}
 
   /** Notes the database's backend processes now (pools open connections lazily: call once they are busy). */
@@ -84,20 +88,24 @@ export class CpuMeter {
       bench: (user + system) / 1000,
       server: this.serverPid ? procCpuMs(this.serverPid) : NaN,
       database: this.backends.reduce((sum, pid) => sum + (procCpuMs(pid) || 0), 0),
+      simulator: this.simulatorPid ? procCpuMs(this.simulatorPid) : 0,
     };
   }
 }
 
-export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; server_s: number; database_s: number } {
+export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; server_s: number; database_s: number; simulator_s: number } {
   return {
     worker_s: round((to.bench - from.bench) / 1000, 1),
     server_s: round((to.server - from.server) / 1000, 1),
-    database_s: round((to.database - from.database) / 1000, 1),
+    database_s: round(Math.max(0, to.database - from.database) / 1000, 1),
+    simulator_s: round((to.simulator - from.simulator) / 1000, 1),
   };
 }
 
 export const cpuText = (cpu: ReturnType<typeof cpuSpent>, dbKind: string) =>
-  `CPU: worker process ${cpu.worker_s} s, dev server ${cpu.server_s} s` + (dbKind === 'postgresql' ? `, PostgreSQL backends ${cpu.database_s} s` : ' (PGlite inside the worker process)');
+  `CPU: worker process ${cpu.worker_s} s, dev server ${cpu.server_s} s` +
+  (dbKind === 'postgresql' ? `, PostgreSQL backends ${cpu.database_s} s` : ' (PGlite inside the worker process)') +
+  (cpu.simulator_s > 0 ? `, simulator process ${cpu.simulator_s} s` : '');
 
 export interface BenchStack {
   config: AppConfig;
@@ -122,6 +130,8 @@ export interface StackOptions {
   providers?: (simulated: LeadProviders) => LeadProviders;
   maxConcurrentJobs?: number;
   fanOutConcurrency?: number;
+  /** The simulator as a process of its own (as a real service would be), not inside the worker's process. */
+  simulatorProcess?: boolean;
   /** Sees every log line the product writes (at LOG_LEVEL, default warn). */
   onLogLine?: (line: string) => void;
 }
@@ -156,7 +166,22 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
   }
   const db = await openDatabase({ databaseUrl: scratchUrl?.toString(), pgliteDir: path.join(dataDir, 'pglite') });
   // No API keys in this environment: every service is simulated, at zero latency.
-  const opened = await openProviders(config, logger, {});
+  let simulatorProcess: ChildProcess | undefined;
+  let simulatorEnv: NodeJS.ProcessEnv = {};
+  if (options.simulatorProcess) {
+    const port = await freePort();
+    simulatorProcess = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts'], {
+      cwd: path.resolve(__dirname, '..'),
+      env: { ...process.env, SIMULATOR_PORT: String(port), SIMULATOR_HOST: '127.0.0.1', SIMULATOR_LATENCY_MS: '0', LOG_LEVEL: 'warn' },
+      stdio: 'ignore',
+    });
+    const url = `http://127.0.0.1:${port}`;
+    await until(async () => (await fetch(`${url}/sim/services`).catch(() => undefined))?.status === 200, 200, 60_000, 'simulator up');
+    simulatorEnv = Object.fromEntries(
+      SERVICES.flatMap((service) => [[`${service.toUpperCase()}_API_KEY`, SIMULATOR_API_KEY], [`${service.toUpperCase()}_BASE_URL`, `${url}/${service}`]]),
+    );
+  }
+  const opened = await openProviders(config, logger, simulatorEnv);
   const providers = options.providers ? options.providers(opened.providers) : opened.providers;
   const workers = await createWorkers({
     connection: temporal.nativeConnection,
@@ -184,7 +209,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
     breaker,
     workers,
     logger,
-    cpu: new CpuMeter(temporal.devServer?.pid, db),
+    cpu: new CpuMeter(temporal.devServer?.pid, db, simulatorProcess?.pid),
     databaseUrl: scratchUrl?.toString(),
     probePrisma() {
       if (!scratchUrl) return db.prisma;
@@ -198,6 +223,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
       await Promise.all(probes.map((client) => client.$disconnect()));
       await db.close();
       await opened.simulator?.close();
+      simulatorProcess?.kill('SIGTERM');
       if (scratchUrl) await dropScratchPostgresDatabase(scratchUrl);
       await temporal.close();
       rmSync(dataDir, { recursive: true, force: true });

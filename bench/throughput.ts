@@ -2,7 +2,7 @@
  * npm run bench:throughput [-- --campaigns 20 --leads 50 --database postgres|pglite]
  *
  * Leads per second through the whole pipeline (fetch, then per lead verify, enrich, write copy, push) against the
- * zero-latency simulator, one worker; then, in the same process on the same dev server, the platform's own loop:
+ * zero-latency simulator (a process of its own, as the real services would be), one worker; then, in the same process on the same dev server, the platform's own loop:
  * as many workflows, pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what
  * the product costs on top of Temporal. CPU of the worker process, the dev server and the database backends is
  * printed per job for both, so the difference shows where a job's time goes. The last line is JSON.
@@ -30,7 +30,7 @@ const BARE_QUEUE = 'bench-bare';
 if (!['postgres', 'pglite'].includes(values.database!)) throw new Error('bench: --database postgres|pglite');
 
 async function main(): Promise<void> {
-  const stack = await openBenchStack({ taskQueue: TASK_QUEUE, postgres: values.database === 'postgres', inMemory: values['in-memory'] });
+  const stack = await openBenchStack({ taskQueue: TASK_QUEUE, postgres: values.database === 'postgres', inMemory: values['in-memory'], simulatorProcess: true });
   const { db, cpu } = stack;
   const { client } = stack.temporal;
   console.log(`bench:throughput — ${CAMPAIGNS} campaigns x ${LEADS} leads, zero-latency simulator, database ${db.kind}, ${os.cpus().length} cores, one worker`);
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`pipeline: ${CAMPAIGNS} campaigns, ${leads} leads (${pushed} pushed), ${jobs} jobs in ${(pipelineMs / 1000).toFixed(1)} s: ${leadsPerSecond.toFixed(1)} leads/s, ${jobsPerSecond.toFixed(1)} jobs/s`);
     console.log(`   ${cpuText(pipelineCpu, db.kind)}`);
-    console.log(`   CPU per job: worker ${perJob(pipelineCpu.worker_s, jobs)} ms, dev server ${perJob(pipelineCpu.server_s, jobs)} ms, database ${perJob(pipelineCpu.database_s, jobs)} ms`);
+    console.log(`   CPU per job: worker ${perJob(pipelineCpu.worker_s, jobs)} ms, dev server ${perJob(pipelineCpu.server_s, jobs)} ms, database ${perJob(pipelineCpu.database_s, jobs)} ms, simulator ${perJob(pipelineCpu.simulator_s, jobs)} ms`);
     console.log(`platform: ${CAMPAIGNS} workflows x ${perWorkflow} no-op activities (5 in flight): ${done} in ${(bareMs / 1000).toFixed(1)} s: ${bareActivitiesPerSecond.toFixed(1)} activities/s`);
     console.log(`   ${cpuText(bareCpu, db.kind)}`);
     console.log(`   CPU per activity: worker ${perJob(bareCpu.worker_s, done)} ms, dev server ${perJob(bareCpu.server_s, done)} ms`);
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
       leads_per_s: round(leadsPerSecond, 1),
       database: db.kind,
       campaigns: CAMPAIGNS,
-      cpu_ms_per_job: { worker: Number(perJob(pipelineCpu.worker_s, jobs)), server: Number(perJob(pipelineCpu.server_s, jobs)), database: Number(perJob(pipelineCpu.database_s, jobs)) },
+      cpu_ms_per_job: { worker: Number(perJob(pipelineCpu.worker_s, jobs)), server: Number(perJob(pipelineCpu.server_s, jobs)), database: Number(perJob(pipelineCpu.database_s, jobs)), simulator: Number(perJob(pipelineCpu.simulator_s, jobs)) },
       cpu_ms_per_bare_activity: { worker: Number(perJob(bareCpu.worker_s, done)), server: Number(perJob(bareCpu.server_s, done)) },
     }));
   } finally {
