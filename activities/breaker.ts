@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { breakerEventByKey, recordBreakerEvents } from '../src/store/breaker-events';
-import { pauseCampaigns, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
+import { pauseBacklogs as pauseBacklogsStep, pauseCampaigns, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
 import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
 import { BULK_TX } from '../src/store/tx';
 import { settleWithConcurrency } from '../src/util/concurrency';
@@ -166,6 +166,52 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     return { acknowledged, missing };
   }
 
+  /**
+   * The cascade's first step: every RUNNING campaign PAUSED, with its jobs in flight, in one short transaction
+   * behind the gate's shared lock (nothing once a resume has overtaken it), so every campaign shows PAUSED long
+   * before a backlog of hundreds of thousands of jobs has been walked through.
+   */
+  async function pauseCampaignsNow({ reason }: { reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+    const paused = await prisma.$transaction(async (tx) => {
+      const gate = await lockGateShared(tx);
+      if (gate.queue_state !== 'PAUSED') return undefined;
+      return pauseCampaigns(tx, { reason, backlog: false });
+    }, BULK_TX);
+    if (!paused) return { campaignsPaused: 0, jobsPaused: 0 };
+    logPaused(logger, reason, paused.campaigns, paused.inFlightJobs);
+    return { campaignsPaused: paused.campaigns.length, jobsPaused: paused.jobsPaused };
+  }
+
+  /**
+   * The cascade's second step: the PENDING jobs of PAUSED campaigns PAUSED, a batch of campaigns per transaction
+   * behind the gate's shared lock, heartbeating; it stops once the queue is ACTIVE again (a resume overtook it).
+   * Then the pause is audited once, with what both steps did.
+   */
+  async function pauseBacklogs({ seq, reason, campaignsPaused, jobsPaused }: { seq: number; reason: string; campaignsPaused: number; jobsPaused: number }) {
+    let afterId: string | null = null;
+    for (;;) {
+      const from: string | null = afterId;
+      const batch: { lastId: string | null; jobsPaused: number } | undefined = await prisma.$transaction(async (tx) => {
+        const gate = await lockGateShared(tx);
+        if (gate.queue_state !== 'PAUSED') return undefined;
+        return pauseBacklogsStep(tx, { afterId: from, limit: BATCH });
+      }, BULK_TX);
+      if (!batch?.lastId) break;
+      afterId = batch.lastId;
+      jobsPaused += batch.jobsPaused;
+      heartbeat({ campaignsPaused, jobsPaused });
+    }
+    await recordBreakerEvents(prisma, [{
+      key: eventKey(seq, 'QUEUE_PAUSED'),
+      type: 'QUEUE_PAUSED',
+      actor: 'system',
+      reason,
+      metadata: { campaigns_paused: campaignsPaused, jobs_paused: jobsPaused },
+    }]);
+    logger.warn({ event: 'queue_paused', campaigns: campaignsPaused, jobs: jobsPaused }, `Queue paused: ${campaignsPaused} campaigns and ${jobsPaused} jobs paused`);
+    return { campaignsPaused, jobsPaused };
+  }
+
   return {
     /** What a fresh breaker run starts from: the projection in the database. */
     async loadBreakerState(): Promise<StoredBreakerState> {
@@ -196,37 +242,16 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     },
 
     /**
-     * Every RUNNING campaign PAUSED with its unfinished jobs (SPEC rule 2), a batch of campaigns per transaction,
-     * each batch behind the gate's shared lock: once the queue is ACTIVE again (a resume overtook us) it stops.
+     * Every RUNNING campaign PAUSED with its unfinished jobs (SPEC rule 2): the campaigns first, then their
+     * backlogs (pauseCampaignsNow, then pauseBacklogs). Runs of the breaker recorded before the two steps were
+     * separate activities call this one.
      */
     async pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
-      let campaignsPaused = 0;
-      let jobsPaused = 0;
-      for (;;) {
-        const batch = await prisma.$transaction(async (tx) => {
-          const gate = await lockGateShared(tx);
-          if (gate.queue_state !== 'PAUSED') return undefined;
-          const ids = await tx.$queryRaw<{ id: string }[]>`
-            SELECT id FROM campaigns WHERE status = 'RUNNING' ORDER BY id LIMIT ${BATCH}`;
-          if (ids.length === 0) return undefined;
-          return pauseCampaigns(tx, { reason, campaignIds: ids.map((row) => row.id) });
-        }, BULK_TX);
-        if (!batch) break;
-        campaignsPaused += batch.campaigns.length;
-        jobsPaused += batch.jobsPaused;
-        logPaused(logger, reason, batch.campaigns, batch.inFlightJobs);
-        heartbeat({ campaignsPaused, jobsPaused });
-      }
-      await recordBreakerEvents(prisma, [{
-        key: eventKey(seq, 'QUEUE_PAUSED'),
-        type: 'QUEUE_PAUSED',
-        actor: 'system',
-        reason,
-        metadata: { campaigns_paused: campaignsPaused, jobs_paused: jobsPaused },
-      }]);
-      logger.warn({ event: 'queue_paused', campaigns: campaignsPaused, jobs: jobsPaused }, `Queue paused: ${campaignsPaused} campaigns and ${jobsPaused} jobs paused`);
-      return { campaignsPaused, jobsPaused };
+      return pauseBacklogs({ seq, reason, ...(await pauseCampaignsNow({ reason })) });
     },
+
+    pauseCampaignsNow,
+    pauseBacklogs,
 
     /**
      * Tells every campaign whose database status is `target` and whose workflow has not adopted it, read from the

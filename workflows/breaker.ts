@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -26,6 +27,10 @@ import {
   SERVICES,
   type StoredBreakerState,
 } from './definitions';
+
+// Runs recorded before it paused every campaign first and the backlogs beside the fan-out (issue 13) replay the
+// old path: one cascade activity, then the fan-out.
+const CAMPAIGNS_FIRST_PATCH = 'cascade-campaigns-first';
 
 // Well under Temporal's 51,200-event limit; failure signals after OPEN cost ~3 events each.
 const DEFAULT_HISTORY_LIMIT = 4_000;
@@ -208,8 +213,19 @@ class Breaker {
         // The gate is closed. An operator's pause-service is answered once the database shows everything
         // PAUSED; the transition loop does not wait for that.
         const reason = written.cause ?? 'circuit breaker opened';
+        const seq = transition.seq;
         this.followUp(async () => {
-          await this.propagation.pauseCascade({ seq: transition.seq, reason });
+          if (patched(CAMPAIGNS_FIRST_PATCH)) {
+            // Every campaign PAUSED in one short step, then their backlogs beside the fan-out: the workflows hear
+            // of the pause while hundreds of thousands of PENDING jobs are still being paused.
+            const campaigns = await this.propagation.pauseCampaignsNow({ reason });
+            await Promise.all([
+              this.propagation.pauseBacklogs({ seq, reason, ...campaigns }).then(() => done(undefined)),
+              this.propagation.fanOut({ target: 'PAUSED', reason }),
+            ]);
+            return;
+          }
+          await this.propagation.pauseCascade({ seq, reason });
           done(undefined);
           await this.propagation.fanOut({ target: 'PAUSED', reason });
         }, failed);

@@ -21,7 +21,13 @@ export interface PausedCampaigns {
  */
 export async function pauseCampaigns(
   tx: Tx,
-  { reason, campaignIds, adopted = false }: { reason: string; campaignIds?: string[]; adopted?: boolean },
+  { reason, campaignIds, adopted = false, backlog = true }: {
+    reason: string;
+    campaignIds?: string[];
+    adopted?: boolean;
+    /** False: the PENDING jobs are left to pauseBacklogs (the breaker's cascade pauses campaigns first). */
+    backlog?: boolean;
+  },
 ): Promise<PausedCampaigns> {
   const why = storableText(reason);
   const rows = campaignIds
@@ -40,10 +46,29 @@ export async function pauseCampaigns(
     UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
     WHERE campaign_id = ANY(${campaigns}::uuid[]) AND status = 'PROCESSING'
     RETURNING id, campaign_id`;
-  const pending = await tx.$executeRaw`
-    UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
-    WHERE campaign_id = ANY(${campaigns}::uuid[]) AND status = 'PENDING'`;
+  const pending = backlog ? await pausePendingJobs(tx, campaigns) : 0;
   return { campaigns, jobsPaused: inFlightJobs.length + pending, inFlightJobs };
+}
+
+async function pausePendingJobs(tx: Tx, campaignIds: string[]): Promise<number> {
+  return tx.$executeRaw`
+    UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
+    WHERE campaign_id = ANY(${campaignIds}::uuid[]) AND status = 'PENDING'`;
+}
+
+/**
+ * The PENDING jobs of up to `limit` PAUSED campaigns after `afterId` (id order), PAUSED: the second step of the
+ * breaker's cascade, which pauses every campaign (and its jobs in flight) first. The campaigns are locked first
+ * (lock order); one resumed meanwhile is skipped, its jobs stay PENDING. Returns the last campaign looked at.
+ */
+export async function pauseBacklogs(tx: Tx, { afterId, limit }: { afterId: string | null; limit: number }): Promise<{ lastId: string | null; jobsPaused: number }> {
+  const rows = await tx.$queryRaw<{ id: string }[]>`
+    SELECT id FROM campaigns
+    WHERE status = 'PAUSED' AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
+    ORDER BY id LIMIT ${limit} FOR UPDATE`;
+  if (rows.length === 0) return { lastId: null, jobsPaused: 0 };
+  const ids = rows.map((row) => row.id);
+  return { lastId: ids[ids.length - 1]!, jobsPaused: await pausePendingJobs(tx, ids) };
 }
 
 /** Every PAUSED campaign RUNNING again, its PAUSED jobs PENDING with the pause error cleared (SPEC rule 7). */
