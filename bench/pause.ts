@@ -150,6 +150,7 @@ async function main(): Promise<void> {
     inMemory: values['in-memory'],
     maxConcurrentJobs: 500,
     fanOutConcurrency: CONCURRENCY,
+    simulatorProcess: true,
     providers: (simulated) => (providers = new BenchProviders(simulated)),
   });
   const { db, breaker, cpu } = stack;
