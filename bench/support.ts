@@ -117,6 +117,8 @@ export interface BenchStack {
   cpu: CpuMeter;
   /** The throw-away PostgreSQL database (undefined on PGlite). */
   databaseUrl?: string;
+  /** The simulator's base URL. */
+  simulatorUrl: string;
   /** A client of its own on the bench's database (PostgreSQL), for probes that must not queue behind the worker. */
   probePrisma(): PrismaClient;
   close(): Promise<void>;
@@ -168,6 +170,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
   // No API keys in this environment: every service is simulated, at zero latency.
   let simulatorProcess: ChildProcess | undefined;
   let simulatorEnv: NodeJS.ProcessEnv = {};
+  let simulatorUrl = '';
   if (options.simulatorProcess) {
     const port = await freePort();
     simulatorProcess = spawn(process.execPath, ['--import', 'tsx', 'src/simulator/main.ts'], {
@@ -176,6 +179,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
       stdio: 'ignore',
     });
     const url = `http://127.0.0.1:${port}`;
+    simulatorUrl = url;
     await until(async () => (await fetch(`${url}/sim/services`).catch(() => undefined))?.status === 200, 200, 60_000, 'simulator up');
     simulatorEnv = Object.fromEntries(
       SERVICES.flatMap((service) => [[`${service.toUpperCase()}_API_KEY`, SIMULATOR_API_KEY], [`${service.toUpperCase()}_BASE_URL`, `${url}/${service}`]]),
@@ -211,6 +215,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
     logger,
     cpu: new CpuMeter(temporal.devServer?.pid, db, simulatorProcess?.pid),
     databaseUrl: scratchUrl?.toString(),
+    simulatorUrl: simulatorUrl || opened.simulator!.url,
     probePrisma() {
       if (!scratchUrl) return db.prisma;
       const client = new Prisma({ adapter: new PrismaPg({ connectionString: scratchUrl.toString(), max: 4 }) });
