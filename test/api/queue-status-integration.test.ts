@@ -106,6 +106,8 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     expect(await systemState()).toMatchObject({ breakerState: 'OPEN', queueState: 'PAUSED' });
     expect(await prisma().job.count({ where: { campaignId: { in: ids }, status: { in: ['PENDING', 'PROCESSING'] } } })).toBe(0);
     expect(await prisma().job.count({ where: { campaignId: { in: ids }, status: 'PAUSED' } })).toBe(4);
+    // The cascade audits the pause once through; the campaigns paused themselves on their own failures before that.
+    await until(t, async () => (await eventsSince(since)).some((e) => e.type === 'QUEUE_PAUSED'), 'pause audited');
     const types = (await eventsSince(since)).map((e) => e.type);
     expect(types.filter((type) => type === 'BREAKER_OPENED')).toHaveLength(1);
     expect(types).toContain('QUEUE_PAUSED');
