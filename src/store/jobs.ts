@@ -138,7 +138,8 @@ export async function completeJob(
 ): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
   const lead = leadUpdate && job.lead_id ? { id: job.lead_id, ...leadUpdate } : undefined;
   const text = (value: string | undefined) => (value === undefined ? null : storableText(value));
-  const types = leadIds.length > 0 ? next : [];
+  // Sent as text[]: PGlite cannot take a parameter typed as an array of an enum.
+  const types: string[] = leadIds.length > 0 ? next : [];
   const [row] = await db.$queryRaw<{ settled: number; next_jobs: JobRef[] }[]>`
     WITH campaign AS MATERIALIZED (
       SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE
@@ -160,12 +161,12 @@ export async function completeJob(
       RETURNING id
     ), created AS (
       INSERT INTO jobs (id, campaign_id, lead_id, type, status, error, updated_at)
-      SELECT gen_random_uuid(), ${job.campaign_id}::uuid, lead_id, type,
+      SELECT gen_random_uuid(), ${job.campaign_id}::uuid, lead_id, type::"JobType",
              CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING'::"JobStatus" ELSE 'PAUSED'::"JobStatus" END,
              CASE WHEN campaign.status = 'RUNNING' THEN NULL ELSE ${jobPausedReason(job.campaign_id)} END,
              now()
       FROM campaign, unnest(${leadIds}::uuid[]) WITH ORDINALITY AS l(lead_id, lead_order),
-           unnest(${types}::"JobType"[]) WITH ORDINALITY AS t(type, type_order)
+           unnest(${types}::text[]) WITH ORDINALITY AS t(type, type_order)
       WHERE EXISTS (SELECT 1 FROM settled)
       ORDER BY lead_order, type_order
       RETURNING id, type, status
