@@ -26,6 +26,7 @@ import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import type { PrismaClient } from '../src/db/database';
 import type { LeadProviders } from '../src/providers/types';
 import { claimJob, completeJob } from '../src/store/jobs';
+import { readStatusCounts } from '../src/store/status-counts';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { BREAKER_WORKFLOW_ID, campaignWorkflowId, recordFailureSignal, resumeCampaignUpdate } from '../workflows/definitions';
 import { cpuSpent, cpuText, freePort, ms, openBenchStack, percentile, round, rssMb, seedBacklogs, sleep, until } from './support';
@@ -217,7 +218,17 @@ async function main(): Promise<void> {
         db.prisma.job.groupBy({ by: ['status'], _count: { _all: true } }),
       ]);
     });
+    // The two halves alone: the breaker workflow's state query (a query to a workflow on this busy worker: the
+    // platform's part) and the counters (the database's part).
+    const queryLatencies = await readLoad(READERS, Math.min(5, STATUS_SECONDS), async () => {
+      await breaker.state();
+    });
+    const countLatencies = await readLoad(READERS, Math.min(5, STATUS_SECONDS), async () => {
+      await readStatusCounts(probePrisma);
+    });
     const status = {
+      queryP99: percentile(queryLatencies, 99),
+      countsP99: percentile(countLatencies, 99),
       p50: percentile(statusLatencies, 50),
       p95: percentile(statusLatencies, 95),
       p99: percentile(statusLatencies, 99),
@@ -226,6 +237,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`status read (API ${stack.databaseUrl ? 'in a process of its own' : 'in the worker process'}), ${READERS} readers, ${STATUS_SECONDS} s, ${statusLatencies.length} reads (${failedReads} not 200) while ${jobsPerSecondDuringReads.toFixed(0)} jobs/s complete:`);
     console.log(`   p50 ${ms(status.p50)}   p95 ${ms(status.p95)}   p99 ${ms(status.p99)}   (target p99 <= 100 ms)`);
+    console.log(`   its parts alone, ${READERS} readers each: the breaker's state query p99 ${ms(status.queryP99)}, the maintained counts p99 ${ms(status.countsP99)}`);
     console.log(`   the old whole-table grouping alone (database only): p99 ${ms(status.groupByP99)}`);
 
     // From here on calls stay in flight: the system settles (every job slot holds a call) and the probe's jobs are
@@ -337,6 +349,8 @@ async function main(): Promise<void> {
       status_p50_ms: round(status.p50, 1),
       status_p99_ms: round(status.p99, 1),
       status_groupby_p99_ms: round(status.groupByP99, 1),
+      status_breaker_query_p99_ms: round(status.queryP99, 1),
+      status_counts_p99_ms: round(status.countsP99, 1),
       jobs_per_s_during_reads: round(jobsPerSecondDuringReads),
     }));
   } finally {
