@@ -1,8 +1,12 @@
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { foldStatusCounts } from './store/status-counts';
 import { breakerTaskQueue, controlTaskQueue, jobTaskQueue, SERVICES, type ServiceKey } from '../workflows/definitions';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
+
+// The status counters' delta rows (see src/store/status-counts.ts) are folded this often by every worker.
+const FOLD_STATUS_COUNTS_MS = 5_000;
 
 export interface WorkerParams {
   connection: NativeConnection;
@@ -68,7 +72,14 @@ export async function createWorkers({ connection, namespace, taskQueue, deps, wo
   ];
   return {
     async run() {
-      await Promise.all(workers.map((worker) => worker.run()));
+      const fold = setInterval(() => {
+        foldStatusCounts(deps.prisma).catch((err: unknown) => deps.logger.warn({ err }, 'Folding the status counters failed (next try in a few seconds)'));
+      }, FOLD_STATUS_COUNTS_MS);
+      try {
+        await Promise.all(workers.map((worker) => worker.run()));
+      } finally {
+        clearInterval(fold);
+      }
     },
     shutdown() {
       for (const worker of workers) {

@@ -133,7 +133,7 @@ async function applyOne(db: SqlDriverAdapter, migration: MigrationFile): Promise
     ),
   );
   try {
-    await db.executeScript(migration.sql);
+    await runScript(db, migration.sql);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await db.executeRaw(text(`UPDATE "_prisma_migrations" SET logs = $2 WHERE id = $1`, id, message));
@@ -145,4 +145,14 @@ async function applyOne(db: SqlDriverAdapter, migration: MigrationFile): Promise
       id,
     ),
   );
+}
+
+/**
+ * One migration script as one implicit transaction. adapter-pg's executeScript splits the script at every ';'
+ * (which breaks function bodies and commits statement by statement); a query without parameters goes through
+ * pg's simple protocol instead, which takes the whole script at once. PGlite's executeScript already does.
+ */
+async function runScript(db: SqlDriverAdapter, sql: string): Promise<void> {
+  if (db.adapterName === '@prisma/adapter-pg') await db.executeRaw(text(sql));
+  else await db.executeScript(sql);
 }

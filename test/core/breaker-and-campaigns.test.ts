@@ -171,6 +171,8 @@ describe('global breaker', () => {
     expect(tripping.status).toBe('PAUSED');
     expect(await h.db.prisma.job.count({ where: { status: 'FAILED' } })).toBe(0);
 
+    // The cascade audits the pause once through the backlogs (beside the fan-out), after the campaigns paused.
+    await eventually(env, async () => (await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_PAUSED' } })) === 1, { what: 'pause audited' });
     const events = await h.db.prisma.breakerEvent.findMany({ orderBy: { id: 'asc' } });
     expect(events.map((e) => e.type)).toEqual(['BREAKER_OPENED', 'QUEUE_PAUSED']);
     expect(events[0]).toMatchObject({ service: 'perplexity', actor: 'system' });
@@ -211,6 +213,7 @@ describe('global breaker', () => {
     h = await createHarness(env);
     const ids = await tripOnEnrichment(2);
     await expectEverythingPaused(ids);
+    await eventually(env, async () => (await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_PAUSED' } })) === 1, { what: 'pause audited' });
 
     await expect(h.breaker.resumeQueue({ actor: 'operator' })).rejects.toThrow(BreakerStillOpenError);
     await expect(h.breaker.resumeQueue({ actor: 'operator' })).rejects.toThrow(

@@ -15,7 +15,7 @@ import {
   resumeServiceBody,
   resumeServiceData,
 } from './schemas';
-import { readQueueStatus } from './status';
+import { readQueueStatusShared } from './status';
 import { checkProviders } from '../../providers/probe';
 import { unavailable } from '../http/http-error';
 
@@ -30,7 +30,7 @@ export const queueManagementFeature: ApiFeature = {
       path: '/queue-management/status',
       summary: 'Breaker, queue, per-service failures, campaign and job counts',
       success: { status: 200, description: 'The operator view', data: queueStatusData },
-      handle: (_input, { deps }) => readQueueStatus(deps),
+      handle: (_input, { deps }) => readQueueStatusShared(deps),
     }),
     defineRoute({
       method: 'get',

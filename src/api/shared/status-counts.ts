@@ -18,11 +18,12 @@ export function countsByStatus<S extends string>(
   statuses: readonly S[],
   groups: { status: S; _count: { _all: number } }[],
 ): StatusCounts<S> {
-  const byStatus = Object.fromEntries(statuses.map((status) => [status, 0])) as Record<S, number>;
-  let total = 0;
-  for (const group of groups) {
-    byStatus[group.status] = group._count._all;
-    total += group._count._all;
-  }
+  return countsOf(statuses, Object.fromEntries(groups.map((group) => [group.status, group._count._all])) as Partial<Record<S, number>>);
+}
+
+/** Counts for every status (zeros included) from counts of some of them. */
+export function countsOf<S extends string>(statuses: readonly S[], counts: Partial<Record<S, number>>): StatusCounts<S> {
+  const byStatus = Object.fromEntries(statuses.map((status) => [status, counts[status] ?? 0])) as Record<S, number>;
+  const total = statuses.reduce((sum, status) => sum + byStatus[status], 0);
   return { total, by_status: byStatus };
 }
