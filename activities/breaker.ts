@@ -41,6 +41,14 @@ export interface TransitionWritten {
   degraded?: boolean;
 }
 
+export interface CascadeRequest {
+  seq: number;
+  reason: string;
+  /** Who opened the breaker (an operator's role, or system) and for which service: the audit row says so. */
+  actor?: string;
+  service?: string | null;
+}
+
 export interface FanOutRequest {
   target: 'PAUSED' | 'RUNNING';
   reason: string;
@@ -198,7 +206,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
    * of campaigns per transaction, each behind the gate's shared lock: once the queue is ACTIVE again (a resume
    * overtook us) it stops. Campaigns a workflow started behind the gate's back are caught here too.
    */
-  async function pauseCascade({ seq, reason }: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+  async function pauseCascade({ seq, reason, actor = 'system', service = null }: CascadeRequest): Promise<{ campaignsPaused: number; jobsPaused: number }> {
     const started = Date.now();
     let campaignsPaused = 0;
     let jobsPaused = 0;
@@ -224,7 +232,8 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     await recordBreakerEvents(prisma, [{
       key: eventKey(seq, 'QUEUE_PAUSED'),
       type: 'QUEUE_PAUSED',
-      actor: 'system',
+      service,
+      actor,
       reason,
       metadata: { jobs_paused: jobsPaused },
     }]);
@@ -312,7 +321,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     },
 
     /** The jobs half of a trip (see pauseCascade above). */
-    async pauseCascade(request: { seq: number; reason: string }): Promise<{ campaignsPaused: number; jobsPaused: number }> {
+    async pauseCascade(request: CascadeRequest): Promise<{ campaignsPaused: number; jobsPaused: number }> {
       return withKeepAlive(KEEP_ALIVE_MS, () => pauseCascade(request));
     },
 

@@ -211,7 +211,7 @@ class Breaker {
         // PAUSED; the transition loop does not wait for that.
         const reason = written.cause ?? 'circuit breaker opened';
         this.followUp(async () => {
-          await this.propagation.pauseCascade({ seq: transition.seq, reason });
+          await this.propagation.pauseCascade({ seq: transition.seq, reason, actor: transition.metadata.opened_by, service: transition.metadata.service });
           done(undefined);
           await this.propagation.fanOut({ target: 'PAUSED', reason });
         }, failed);

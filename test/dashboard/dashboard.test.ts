@@ -307,6 +307,7 @@ describe('operator dashboard in Chromium', () => {
     // The audit timeline has it too, with who and why, once the breaker's effects have written it.
     const timeline = operator.getByRole('region', { name: 'Audit timeline' });
     await timeline.getByRole('listitem').filter({ has: operator.getByText('Circuit breaker opened', { exact: true }) }).filter({ hasText: 'Provider incident drill' }).first().waitFor();
+    await timeline.getByRole('listitem').filter({ hasText: /Queue paused\s*by operator · openai/ }).first().waitFor();
     expect(await timeline.getByRole('listitem').first().textContent()).toMatch(/Queue paused\s*by operator · openai/);
     await shot(operator, 'paused-by-hand');
   });
