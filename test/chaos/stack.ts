@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Client as PgClient } from 'pg';
 import { createScratchPostgresDatabase, dropScratchPostgresDatabase } from '../../src/db/scratch';
 import { SERVICES } from '../../src/providers/types';
+import { SIMULATED_DEFAULT_LIMIT } from '../../src/providers/limits';
 import { SIMULATOR_API_KEY } from '../../src/simulator/provider-config';
 import { type DevServer, startDevServer } from '../../src/temporal/dev-server';
 import { killAllProcessGroups, ManagedProcess } from './process';
@@ -85,6 +86,9 @@ export class ChaosStack {
       const prefix = service.toUpperCase();
       base[`${prefix}_API_KEY`] = SIMULATOR_API_KEY;
       base[`${prefix}_BASE_URL`] = `${this.simulatorUrl}/${service}`;
+      // The simulator is not the provider: its entry-tier limits (Perplexity 50/min) would only stretch the drill.
+      base[`${prefix}_RATE_LIMIT`] = `${SIMULATED_DEFAULT_LIMIT.rate}`;
+      base[`${prefix}_MAX_CONCURRENCY`] = String(SIMULATED_DEFAULT_LIMIT.maxConcurrency);
     }
     const healthy = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(2_000) })).ok;
 
