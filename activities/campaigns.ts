@@ -5,6 +5,7 @@ import type { ActivityDeps } from './deps';
 import { logPaused } from './logging';
 import {
   BREAKER_WORKFLOW_ID,
+  breakerTaskQueue,
   type CampaignSync,
   type FailureReport,
   recordFailureSignal,
@@ -46,7 +47,7 @@ export function campaignActivities({ prisma, temporal, logger, failureThreshold,
       if (disposition.campaignPaused) logPaused(logger, storableText(reason), [campaignId], disposition.otherJobsInFlight);
       await temporal.workflow.signalWithStart<typeof breakerWorkflow, [ServiceFailure]>('breakerWorkflow', {
         workflowId: BREAKER_WORKFLOW_ID,
-        taskQueue,
+        taskQueue: breakerTaskQueue(taskQueue),
         args: [{ failureThreshold }],
         signal: recordFailureSignal,
         signalArgs: [clean],

@@ -66,6 +66,9 @@ export async function createWorkers({ connection, namespace, taskQueue, deps, wo
       connection,
       namespace,
       taskQueue: breakerTaskQueue(taskQueue),
+      // The breaker workflow and its effects: a trip is decided and its gate written without queueing behind campaigns.
+      ...(workflowBundle ? { workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+      maxCachedWorkflows: 10,
       activities: activities.breaker,
       maxConcurrentActivityTaskExecutions: 20,
     }),

@@ -12,7 +12,7 @@ import type { BreakerEffects } from '../activities';
 import {
   BREAKER_STILL_OPEN,
   breakerStateQuery,
-  breakerTaskQueue,
+  breakerEffectsQueue,
   type BreakerInput,
   type BreakerMetadata,
   type BreakerSnapshot,
@@ -63,14 +63,14 @@ class Breaker {
   // The transition's own write: retried until it lands (it never fails on its data). It heartbeats, so an attempt
   // lost with its worker is retried within seconds: the gate must not wait out a long timeout.
   private readonly writes = proxyActivities<BreakerEffects>({
-    taskQueue: breakerTaskQueue(workflowInfo().taskQueue),
+    taskQueue: breakerEffectsQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '2 minutes',
     heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },
   });
   // Cascades and fan-outs: long, heartbeating, so a dead worker's attempt is taken over within seconds.
   private readonly propagation = proxyActivities<BreakerEffects>({
-    taskQueue: breakerTaskQueue(workflowInfo().taskQueue),
+    taskQueue: breakerEffectsQueue(workflowInfo().taskQueue),
     startToCloseTimeout: '10 minutes',
     heartbeatTimeout: '5 seconds',
     retry: { initialInterval: '200ms', backoffCoefficient: 2, maximumInterval: '5s' },

@@ -21,6 +21,12 @@ export type ServiceKey = (typeof SERVICES)[number];
  */
 export const controlTaskQueue = (taskQueue: string): string => `${taskQueue}-control`;
 export const breakerTaskQueue = (taskQueue: string): string => `${taskQueue}-breaker`;
+/**
+ * The breaker's effects queue. The breaker workflow itself runs on the breaker queue (so a trip never waits behind
+ * campaign workflow tasks); a run started before it moved there still finds its effects on the same queue.
+ */
+export const breakerEffectsQueue = (workflowTaskQueue: string): string =>
+  workflowTaskQueue.endsWith('-breaker') ? workflowTaskQueue : breakerTaskQueue(workflowTaskQueue);
 export const jobTaskQueue = (taskQueue: string, service: ServiceKey): string => `${taskQueue}-jobs-${service}`;
 
 export type JobType = 'FETCH_LEADS' | 'FIND_EMAILS' | 'VERIFY_EMAIL' | 'ENRICH_LEAD' | 'WRITE_COPY' | 'PUSH_TO_INSTANTLY';

@@ -11,6 +11,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   BREAKER_STILL_OPEN,
   BREAKER_WORKFLOW_ID,
+  breakerTaskQueue,
   breakerStateQuery,
   type BreakerSnapshot,
   forceOpenUpdate,
@@ -60,7 +61,8 @@ export class BreakerClient {
     this.ensured ??= this.workflows
       .start<typeof breakerWorkflow>('breakerWorkflow', {
         workflowId: BREAKER_WORKFLOW_ID,
-        taskQueue: this.taskQueue,
+        // The breaker's own queue: its workflow tasks never wait behind campaigns'.
+        taskQueue: breakerTaskQueue(this.taskQueue),
         args: [{ failureThreshold: this.failureThreshold }],
       })
       .then(
