@@ -1,9 +1,10 @@
 # One image for every process of the product; docker-compose.yml picks the entry point by its command:
-#   tsx src/api-main.ts          what `npm run api` runs: the REST API
-#   tsx src/worker-main.ts       what `npm run worker` runs: the Temporal worker (workflows, jobs, control activities)
-#   tsx src/simulator/main.ts    the fault-injecting simulator of the five services
-# Containers run tsx itself, not `npm run`/`npx`: npm exits at once on SIGTERM without passing it on, so a
-# worker started through npm would be killed mid-job instead of draining; tsx relays the signal and waits.
+#   node --import tsx src/api-main.ts         what `npm run api` runs: the REST API
+#   node --import tsx src/worker-main.ts      what `npm run worker` runs: the Temporal worker (workflows, jobs, control activities)
+#   node --import tsx src/simulator/main.ts   the fault-injecting simulator of the five services
+# Containers run node itself, with tsx as a loader inside it: SIGTERM reaches the product's own handler, which
+# drains. Not through npm (it exits at once on SIGTERM without passing it on) nor tsx's CLI (its relay SIGKILLs
+# a child that does not acknowledge the signal within 30 ms, which a busy worker may not).
 # No Python or Java here: in compose, Temporal runs as its own service (TEMPORAL_ADDRESS), so neither the
 # Temporal CLI nor the time-skipping test server that `npm run setup` builds is needed in the image.
 
@@ -41,4 +42,4 @@ RUN PRISMA_SCHEMA_ENGINE_BINARY=/app/package.json npx --no-install prisma genera
 USER node
 EXPOSE 8080
 # The API by default; compose overrides the command for the worker and the simulator.
-CMD ["tsx", "src/api-main.ts"]
+CMD ["node", "--import", "tsx", "src/api-main.ts"]

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { TEMPORAL_CLI_PATH } from './tools';
+
+const SETPRIV = '/usr/bin/setpriv';
 
 export interface DevServer {
   address: string;
@@ -45,7 +47,15 @@ export async function startDevServer(options: {
     '--log-level', 'error',
     ...SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]),
   ];
-  const child = spawn(TEMPORAL_CLI_PATH, args, { stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'] });
+  // Linux: util-linux's setpriv makes the kernel SIGKILL the server when this process dies, even by SIGKILL,
+  // which no exit handler sees; an orphaned server would hold its ports and whatever waits on its output.
+  const [command, commandArgs] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', TEMPORAL_CLI_PATH, ...args]] : [TEMPORAL_CLI_PATH, args];
+  const child = spawn(command, commandArgs, {
+    stdio: ['ignore', 'ignore', options.stderr ?? 'inherit'],
+    // Out of the terminal's process group: Ctrl-C must not stop the server under a worker still shutting down;
+    // stop() ends it last.
+    detached: true,
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // Never leave the server behind if this process dies some other way.
   const killOnExit = () => child.kill('SIGKILL');

@@ -9,7 +9,6 @@ import path from 'node:path';
 import { sleep } from './record';
 
 const ROOT = path.resolve(__dirname, '../..');
-const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
 
 /** Every group still running, so an exit of the drill for any reason takes them down. */
 const live = new Set<number>();
@@ -97,7 +96,7 @@ export class ManagedProcess {
     this.ready = false;
     this.expectedExit = false;
     this.log.write(`\n===== [chaos] start #${this.starts} of ${this.name} at ${new Date(startedAt).toISOString()} =====\n`);
-    const child = spawn(process.execPath, [TSX_CLI, this.spec.entry], {
+    const child = spawn(process.execPath, ['--import', 'tsx', this.spec.entry], {
       cwd: ROOT,
       env: this.spec.env,
       detached: true,

@@ -208,9 +208,9 @@ describe('builds and commands', () => {
     broken.services.api!.command = ['tsx', 'src/main.ts'];
     expect(checkCommands(broken, scripts, { api: 'api', worker: 'worker' })).toEqual([
       'service simulator runs src/simulator/missing.ts, which does not exist',
-      'service api must run npm script "api" (tsx src/api-main.ts), not "tsx src/main.ts"',
+      'service api must run npm script "api" (node --import tsx src/api-main.ts), not "tsx src/main.ts"',
       'service worker runs npm script "workers", which package.json does not define',
-      'service worker must run npm script "worker" (tsx src/worker-main.ts), not "npm run workers"',
+      'service worker must run npm script "worker" (node --import tsx src/worker-main.ts), not "npm run workers"',
     ]);
     const npmApi = copyOf(compose);
     npmApi.services.api!.command = ['npm', 'run', 'api'];
@@ -224,7 +224,7 @@ describe('builds and commands', () => {
     const broken = copyOf(compose);
     broken.services.worker!.command = ['npm', 'run', 'worker'];
     expect(checkSignalsReachProcess(broken)).toEqual([
-      "service worker runs through npm/npx, which does not pass SIGTERM on: run the script's command (tsx <entry>) instead",
+      "service worker runs through npm/npx, which does not pass SIGTERM on: run the script's command (node --import tsx <entry>) instead",
     ]);
   });
 

@@ -294,7 +294,7 @@ export function checkBuilds(compose: ComposeFile, root = ROOT): string[] {
 
 /** The file an npm script runs through tsx/node (e.g. `tsx src/main.ts` -> src/main.ts), if any. */
 export function scriptEntryFile(script: string): string | undefined {
-  return /^(?:tsx|node)\s+(?:--\S+\s+)*([\w./-]+\.(?:ts|js))\b/.exec(script.trim())?.[1];
+  return /^(?:tsx|node)\s+(?:--\S+\s+(?:tsx\s+)?)*([\w./-]+\.(?:ts|js))\b/.exec(script.trim())?.[1];
 }
 
 const normalise = (command: string) => command.trim().replace(/\s+/g, ' ');
@@ -326,7 +326,7 @@ export function checkCommands(
       continue;
     }
     const script = npmScriptOf(command, scripts);
-    const tsxFile = /^(?:npx\s+(?:--\S+\s+)*)?tsx\s+(\S+)/.exec(command)?.[1];
+    const tsxFile = /^(?:(?:npx\s+(?:--\S+\s+)*)?tsx|node\s+--import\s+tsx)\s+(\S+)/.exec(command)?.[1];
     if (/^npm\s/.test(command) && (script === undefined || scripts[script] === undefined)) {
       problems.push(`service ${name} runs npm script "${script ?? command}", which package.json does not define`);
     } else if (script !== undefined) {
@@ -357,7 +357,7 @@ export function checkCommands(
 export function checkSignalsReachProcess(compose: ComposeFile): string[] {
   return Object.entries(compose.services)
     .filter(([, service]) => builtHere(service) && /^(npm|npx)\b/.test(normalise(commandText(service.command))))
-    .map(([name]) => `service ${name} runs through npm/npx, which does not pass SIGTERM on: run the script's command (tsx <entry>) instead`);
+    .map(([name]) => `service ${name} runs through npm/npx, which does not pass SIGTERM on: run the script's command (node --import tsx <entry>) instead`);
 }
 
 /** Every variable set on a service built here is one the README documents (catches typos and drift). */

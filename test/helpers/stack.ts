@@ -40,7 +40,8 @@ export interface Stack {
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'leadgen-stack-'));
   const [port, temporalPort, uiPort, simulatorPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), 'src/main.ts'], {
+  // What `npm start` runs (node with tsx as its loader), without npm in between.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -60,6 +61,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives a foreground job: Ctrl-C reaches the whole group.
+    detached: true,
   });
   let stdout = '';
   let stderr = '';
@@ -99,16 +102,25 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       return { status: response.status, body: (await response.json()) as never };
     },
     async interrupt() {
-      child.kill('SIGINT');
+      // What Ctrl-C in a terminal does: SIGINT to every process of the foreground group at once.
+      signalGroup(child, 'SIGINT');
       const code = child.exitCode ?? (await new Promise<number | null>((resolve) => child.once('exit', resolve)));
       cleanup();
       return code;
     },
     destroy() {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      signalGroup(child, 'SIGKILL'); // the dev server and every other helper too, not only the entry point
       cleanup();
     },
   };
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-child.pid!, signal);
+  } catch {
+    // the group is gone already
+  }
 }
 
 /** Every process below `pid`. */
