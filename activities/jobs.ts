@@ -5,7 +5,9 @@ import { DEFAULT_RETRY_AFTER_CAP_MS } from '../src/providers/limits';
 import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
+import { coalesced } from '../src/util/coalesce';
 import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { dispatchHeld, holdDispatch } from '../src/store/system-state';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
 
@@ -19,6 +21,8 @@ const FAULT_ATTEMPTS = 30;
 export const JOB_FAULT = 'JobFault';
 // Well inside the campaign workflow's 30 s heartbeat timeout for jobs.
 const HEARTBEAT_INTERVAL_MS = 5_000;
+// How often a claim refused by a dispatch hold looks again (one read per process, shared by every waiting job).
+const HOLD_POLL_MS = 200;
 
 /** One job = one third-party call (fetching leads pages through Apollo). */
 export function jobActivities({
@@ -26,7 +30,24 @@ export function jobActivities({
   providers,
   logger,
   retryAfterCapMs = DEFAULT_RETRY_AFTER_CAP_MS,
-}: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger' | 'retryAfterCapMs'>) {
+  failureThreshold = 1,
+}: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger' | 'retryAfterCapMs'> & Partial<Pick<ActivityDeps, 'failureThreshold'>>) {
+  const readHold = coalesced(() => dispatchHeld(prisma));
+
+  /**
+   * Claims the job; while a dispatch hold stands, waits here for the breaker's decision instead of bouncing the
+   * refusal through the workflow (which would re-read its campaign, still RUNNING, and dispatch again at once).
+   * Once the breaker has decided, the claim is refused for good (queue PAUSED) or goes ahead (the hold lapsed).
+   */
+  async function claim(dispatch: RunJobInput): Promise<ClaimedJob | undefined> {
+    for (;;) {
+      const job = await claimJob(prisma, dispatch);
+      if (job || !(await readHold())) return job;
+      do await sleep(HOLD_POLL_MS);
+      while (await readHold());
+    }
+  }
+
   /** The outcome for a dispatch the database did not let claim its job. */
   async function unclaimed(dispatch: RunJobInput): Promise<JobOutcome> {
     const why = await whyNotClaimed(prisma, dispatch);
@@ -151,7 +172,7 @@ export function jobActivities({
    * breaker; data errors fail this job only (SPEC rule 1).
    */
   async function runClaimed(dispatch: RunJobInput): Promise<JobOutcome> {
-    const job = await claimJob(prisma, dispatch);
+    const job = await claim(dispatch);
     if (!job) return unclaimed(dispatch);
     try {
       if (job.type === 'FETCH_LEADS') {
@@ -176,13 +197,17 @@ export function jobActivities({
         const beyondCap = retryAfterMs !== undefined && retryAfterMs > retryAfterCapMs;
         // A provider's text travels to the workflow, the breaker and the database: made storable here.
         const message = storableText(beyondCap ? `${err.message} (Retry-After ${retryAfterMs} ms is beyond the ${retryAfterCapMs} ms cap)` : err.message);
+        // Auth and quota problems do not fix themselves within a retry.
+        const final = err.kind === 'auth' || err.kind === 'quota' || beyondCap || activityInfo().attempt >= SERVICE_ATTEMPTS;
+        if (final && failureThreshold === 1 && (await holdDispatch(prisma, { generation: job.breaker_generation }))) {
+          logger.warn({ jobId: job.id, campaignId: job.campaign_id, service: err.service }, `Dispatch held: ${err.service} failed for good, the breaker decides`);
+        }
         await noteJobError(prisma, job, `${err.service} ${err.kind}: ${message}`);
         throw ApplicationFailure.create({
           type: SERVICE_FAILURE,
           message,
           details: [{ service: err.service, failureType: err.kind, breakerGeneration: job.breaker_generation }],
-          // Auth and quota problems do not fix themselves within a retry.
-          nonRetryable: err.kind === 'auth' || err.kind === 'quota' || beyondCap || activityInfo().attempt >= SERVICE_ATTEMPTS,
+          nonRetryable: final,
           nextRetryDelay: beyondCap ? undefined : retryAfterMs,
         });
       }
@@ -201,6 +226,8 @@ export function jobActivities({
     },
   };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];

@@ -34,7 +34,7 @@ export interface Dispatch {
 export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispatch): Promise<ClaimedJob | undefined> {
   return db.$transaction(async (tx) => {
     const gate = await lockGateShared(tx);
-    if (gate.queue_state !== 'ACTIVE') return undefined;
+    if (gate.queue_state !== 'ACTIVE' || gate.held) return undefined;
     const [campaign] = await tx.$queryRaw<{ status: string }[]>`
       SELECT status FROM campaigns WHERE id = ${campaignId}::uuid FOR SHARE`;
     if (campaign?.status !== 'RUNNING') return undefined;

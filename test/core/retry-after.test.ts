@@ -22,6 +22,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.destroy();
 });
+// A failure for good holds dispatch until the breaker decides; there is no breaker here, so each test starts clear.
+afterEach(async () => {
+  await db.prisma.systemState.update({ where: { id: 1 }, data: { heldGeneration: null, heldAt: null } });
+});
 
 const CAP_MS = 30_000;
 const JOBS: Array<[JobType, ServiceName]> = [
@@ -71,6 +75,7 @@ describe.each(JOBS)('%s (%s)', (type, service) => {
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: SERVICE_FAILURE, nonRetryable: false, nextRetryDelay: 20_000 });
     expect((failure as ApplicationFailure).details?.[0]).toMatchObject({ service, failureType: 'rate_limited' });
+    expect((await db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } })).heldGeneration).toBeNull();
   });
 
   test('a 429 whose Retry-After is beyond the cap is a service failure at once', async () => {
@@ -80,5 +85,7 @@ describe.each(JOBS)('%s (%s)', (type, service) => {
     expect(failure).toMatchObject({ type: SERVICE_FAILURE, nonRetryable: true, nextRetryDelay: undefined });
     expect((failure as Error).message).toMatch(/Retry-After 3600000 ms is beyond the 30000 ms cap/);
     expect((await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).error).toMatch(new RegExp(`^${service} rate_limited: .*beyond the 30000 ms cap`));
+    // Final, so it holds dispatch for the breaker's decision (a retryable 429, above, holds nothing).
+    expect((await db.prisma.systemState.findUniqueOrThrow({ where: { id: 1 } })).heldGeneration).toBe(0);
   });
 });
