@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { migrate, type MigrationResult } from './migrator';
@@ -44,12 +45,20 @@ async function openPostgres(url: string): Promise<Database> {
   } finally {
     await migrationAdapter.dispose();
   }
-  // A PostgreSQL restart ends every pooled connection with an 'error' event (57P01); unhandled, it would kill the
-  // process. The pool drops the broken connection and the next query opens a new one, so it is only noted.
+  // A PostgreSQL restart ends every connection with an 'error' event (57P01); unheard, it would kill the process.
+  // The pool drops the broken connection and the next query opens a new one, so it is only noted. Every connection
+  // listens from the moment it connects, whoever holds it: the adapter's own listeners leave gaps (a worker died
+  // of one in the chaos drill while PostgreSQL restarted).
   const onConnectionLost = (error: Error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`, 'DatabaseConnectionWarning');
-  const pgOptions = { onPoolError: onConnectionLost, onConnectionError: onConnectionLost };
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }, pgOptions) });
-  const breakerPrisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 3 }, pgOptions) });
+  const pool = (max: number) => {
+    const connections = new pg.Pool({ connectionString: url, max });
+    connections.on('error', onConnectionLost);
+    connections.on('connect', (client) => client.on('error', onConnectionLost));
+    return connections;
+  };
+  const pgOptions = { onPoolError: onConnectionLost, onConnectionError: onConnectionLost, disposeExternalPool: true };
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool(10), pgOptions) });
+  const breakerPrisma = new PrismaClient({ adapter: new PrismaPg(pool(3), pgOptions) });
   return {
     prisma,
     breakerPrisma,
