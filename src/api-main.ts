@@ -3,13 +3,13 @@
  * (workers run separately with `npm run worker`).
  */
 import path from 'node:path';
-import { API_PREFIX, createApp } from './api/app';
+import { API_PREFIX } from './api/app';
 import { METRICS_PATH } from './api/paths';
 import { BreakerClient } from './breaker/client';
 import { loadConfig } from './config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
-import { generatedKeyNotice, openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
+import { assembleApi, generatedKeyNotice, openTemporal, providerProbesFromEnv, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,20 +20,9 @@ async function main(): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, pgliteDir: path.join(config.DATA_DIR, 'pglite') });
   const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
   if (apiKeys.generated) process.stdout.write(`Operator key: ${generatedKeyNotice(apiKeys.generated)}\n`);
-  const stopping = new AbortController();
-  const app = createApp({
-    prisma: db.prisma,
-    temporal: temporal.client,
-    breaker,
-    taskQueue: config.TASK_QUEUE,
-    logger,
-    apiKeys: apiKeys.keys,
-    providerProbes: providerProbesFromEnv(config),
-    temporalUi: config.TEMPORAL_UI_URL ? { url: config.TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } : undefined,
-    shutdown: stopping.signal,
-  });
+  const parts = { prisma: db.prisma, temporal, breaker, logger, apiKeys: apiKeys.keys, providerProbes: providerProbesFromEnv(config) };
   const origin = `http://${config.HOST}:${config.PORT}`;
-  const server = app.listen(config.PORT, config.HOST, () =>
+  const api = assembleApi(config, parts, () =>
     logger.info(
       {
         url: `${origin}${API_PREFIX}`,
@@ -48,13 +37,10 @@ async function main(): Promise<void> {
     ),
   );
   const stop = () => {
-    stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
-    server.close(() => {
-      void (async () => {
-        await db.close();
-        await temporal.close();
-        logger.info('API stopped');
-      })();
+    void api.stop().then(async () => {
+      await db.close();
+      await temporal.close();
+      logger.info('API stopped');
     });
   };
   process.once('SIGINT', stop);

@@ -3,9 +3,8 @@
  * database (PGlite unless DATABASE_URL) and the simulator for any service without an API key.
  * Ctrl-C stops all of it.
  */
-import type { Server } from 'node:http';
 import path from 'node:path';
-import { API_PREFIX, createApp } from './api/app';
+import { API_PREFIX } from './api/app';
 import { METRICS_PATH } from './api/paths';
 import { createLimitsRecorder } from './db/provider-limits';
 import { createProviderProbes } from './providers/probe';
@@ -15,7 +14,7 @@ import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { freeLoopbackPort } from './metrics/temporal-sdk';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys } from './runtime';
+import { assembleApi, createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys, type RunningApi } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -49,26 +48,13 @@ async function main(): Promise<void> {
 
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
-    const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
-    const stopping = new AbortController();
-    const app = createApp({
-      prisma: db.prisma,
-      temporal: temporal.client,
-      breaker,
-      taskQueue: config.TASK_QUEUE,
-      logger,
-      apiKeys: apiKeys.keys,
-      providerProbes: createProviderProbes(providersConfig),
-      temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
-      shutdown: stopping.signal,
+    // Resolves on a failed listen too: Express hands the error to its listen callback first (see assembleApi).
+    const api = await new Promise<RunningApi>((resolve, reject) => {
+      const parts = { prisma: db.prisma, temporal, breaker, logger, apiKeys: apiKeys.keys, providerProbes: createProviderProbes(providersConfig) };
+      const assembled = assembleApi(config, parts, () => resolve(assembled));
+      assembled.server.once('error', reject);
     });
-    const server: Server = await new Promise((resolve, reject) => {
-      const s = app.listen(config.PORT, config.HOST, () => resolve(s)).once('error', reject);
-    });
-    stops.push(() => {
-      stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
-      return new Promise((resolve) => server.close(() => resolve()));
-    });
+    stops.push(() => api.stop());
 
     const origin = `http://${config.HOST}:${config.PORT}`;
     const apiUrl = `${origin}${API_PREFIX}`;

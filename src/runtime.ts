@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { createApp } from './api/app';
 import { type ApiKey, parseApiKeys } from './api/auth';
+import type { ApiDeps } from './api/deps';
 import type { AppConfig } from './config';
 import type { Logger } from './logger';
 import { DEFAULT_TIMEOUTS_MS, providersConfigFromEnv, type ProvidersConfig } from './providers/config';
@@ -187,6 +190,42 @@ export function generatedKeyNotice(generated: { key: string; file: string }, std
 
 function insideContainer(): boolean {
   return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.container !== undefined;
+}
+
+/** What the API is built from beyond the configuration. */
+export interface ApiParts extends Pick<ApiDeps, 'prisma' | 'breaker' | 'logger' | 'apiKeys' | 'providerProbes'> {
+  temporal: TemporalHandles;
+}
+
+export interface RunningApi {
+  server: Server;
+  /** Ends the dashboards' live streams, then closes the server: resolves once it has closed. */
+  stop(): Promise<void>;
+}
+
+/**
+ * The API and dashboard on HOST:PORT, for `npm start` and `npm run api`. Express calls `onListening` once the
+ * server listens, and also on a failed listen (with the error, which it then takes as handled).
+ */
+export function assembleApi(config: AppConfig, { temporal, ...parts }: ApiParts, onListening: () => void): RunningApi {
+  // The configured Web UI, else the embedded dev server's (only `npm start` runs one).
+  const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
+  const stopping = new AbortController();
+  const app = createApp({
+    ...parts,
+    temporal: temporal.client,
+    taskQueue: config.TASK_QUEUE,
+    temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
+    shutdown: stopping.signal,
+  });
+  const server = app.listen(config.PORT, config.HOST, onListening);
+  return {
+    server,
+    stop() {
+      stopping.abort(); // ends the dashboards' live streams, which would hold server.close() open
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**

@@ -1,35 +1,30 @@
-import { Counter, Histogram } from 'prom-client';
-import { registry } from './registry';
+import { counter, histogram } from './registry';
 
-const trips = new Counter({
-  name: 'leadgen_breaker_trips_total',
-  help: 'Times the circuit breaker opened, by the service and failure type that opened it (manual for an operator)',
-  labelNames: ['service', 'failure_type'] as const,
-  registers: [registry],
-});
+const trips = counter(
+  'leadgen_breaker_trips_total',
+  'Times the circuit breaker opened, by the service and failure type that opened it (manual for an operator)',
+  ['service', 'failure_type'],
+);
 
-const cascade = new Histogram({
-  name: 'leadgen_breaker_cascade_duration_seconds',
-  help: 'A breaker transition applied end to end: database projection plus telling every campaign (open: pause; resume: resume)',
-  labelNames: ['transition'] as const,
-  buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-  registers: [registry],
-});
+const cascade = histogram(
+  'leadgen_breaker_cascade_duration_seconds',
+  'A breaker transition applied end to end: database projection plus telling every campaign (open: pause; resume: resume)',
+  ['transition'],
+  [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+);
 
-const fanOut = new Histogram({
-  name: 'leadgen_breaker_fan_out_duration_seconds',
-  help: 'Telling every affected campaign workflow to pause or resume (updates, with signals as the fallback)',
-  labelNames: ['message'] as const,
-  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
-  registers: [registry],
-});
+const fanOut = histogram(
+  'leadgen_breaker_fan_out_duration_seconds',
+  'Telling every affected campaign workflow to pause or resume (updates, with signals as the fallback)',
+  ['message'],
+  [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+);
 
-const fanOutCampaigns = new Counter({
-  name: 'leadgen_breaker_fan_out_campaigns_total',
-  help: 'Campaign workflows told to pause or resume, by message and result (ok or error)',
-  labelNames: ['message', 'result'] as const,
-  registers: [registry],
-});
+const fanOutCampaigns = counter(
+  'leadgen_breaker_fan_out_campaigns_total',
+  'Campaign workflows told to pause or resume, by message and result (ok or error)',
+  ['message', 'result'],
+);
 
 export type Transition = 'open' | 'resume';
 

@@ -1,40 +1,35 @@
-import { Counter, Histogram } from 'prom-client';
 import { DataError, ServiceError } from '../providers/types';
-import { registry } from './registry';
+import { counter, histogram } from './registry';
 
 /** `ok`, a ServiceError kind (timeout, connection, server_error, rate_limited, auth, quota), or `data_error`. */
 export type CallOutcome = string;
 
-const calls = new Counter({
-  name: 'leadgen_provider_calls_total',
-  help: 'Calls to third-party services, by service and outcome (ok, data_error, or the failure type)',
-  labelNames: ['service', 'outcome'] as const,
-  registers: [registry],
-});
+const calls = counter(
+  'leadgen_provider_calls_total',
+  'Calls to third-party services, by service and outcome (ok, data_error, or the failure type)',
+  ['service', 'outcome'],
+);
 
-const latency = new Histogram({
-  name: 'leadgen_provider_call_duration_seconds',
-  help: 'Time from sending a request to a third-party service to its full answer (or the failure)',
-  labelNames: ['service', 'outcome'] as const,
+const latency = histogram(
+  'leadgen_provider_call_duration_seconds',
+  'Time from sending a request to a third-party service to its full answer (or the failure)',
+  ['service', 'outcome'],
   // Services answer in tens of milliseconds (verification) to a minute (LLMs).
-  buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
-  registers: [registry],
-});
+  [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60],
+);
 
-const tooManyRequests = new Counter({
-  name: 'leadgen_provider_http_429_total',
-  help: 'HTTP 429 answers from third-party services (rate limits and, for some services, exhausted quota)',
-  labelNames: ['service'] as const,
-  registers: [registry],
-});
+const tooManyRequests = counter(
+  'leadgen_provider_http_429_total',
+  'HTTP 429 answers from third-party services (rate limits and, for some services, exhausted quota)',
+  ['service'],
+);
 
-const rateLimitWait = new Histogram({
-  name: 'leadgen_provider_rate_limit_wait_seconds',
-  help: 'How long a rate-limited service asked us to wait (Retry-After), which the job retry honours',
-  labelNames: ['service'] as const,
-  buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
-  registers: [registry],
-});
+const rateLimitWait = histogram(
+  'leadgen_provider_rate_limit_wait_seconds',
+  'How long a rate-limited service asked us to wait (Retry-After), which the job retry honours',
+  ['service'],
+  [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+);
 
 /**
  * Runs one call to a service and records it: outcome, latency, a 429, the wait a rate limit asked for.

@@ -1,6 +1,5 @@
-import { findCampaignOr404 } from '../campaigns/lookup';
+import { listCampaignChildren } from '../campaigns/lookup';
 import { notFound } from '../http/http-error';
-import { pageOf } from '../http/pagination';
 import { defineRoute, operationId, type ApiFeature } from '../http/route';
 import { campaignJobsParams, jobData, jobPageData, jobParams, listJobsQuery } from './schemas';
 import { jobView } from './view';
@@ -22,15 +21,8 @@ export const jobsFeature: ApiFeature = {
         links: { GetJob: { operationId: operationId('get', '/jobs/:id'), parameters: { id: '$response.body#/data/jobs/0/id' } } },
       },
       errors: { 404: 'No campaign with this id' },
-      async handle({ params: { id }, query: { status, ...page } }, { deps: { prisma } }) {
-        await findCampaignOr404(prisma, id);
-        const where = { campaignId: id, ...(status ? { status } : {}) };
-        // Oldest first: the order the pipeline created them in.
-        const { items, next_cursor, total } = await pageOf(
-          page,
-          (args) => prisma.job.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
-          (only) => prisma.job.count({ where: { ...where, ...only } }),
-        );
+      async handle({ params: { id }, query }, { deps: { prisma } }) {
+        const { items, next_cursor, total } = await listCampaignChildren(prisma, prisma.job, id, query);
         return { jobs: items.map(jobView), next_cursor, total };
       },
     }),

@@ -1,5 +1,4 @@
-import { findCampaignOr404 } from '../campaigns/lookup';
-import { pageOf } from '../http/pagination';
+import { listCampaignChildren } from '../campaigns/lookup';
 import { defineRoute, type ApiFeature } from '../http/route';
 import { campaignLeadsParams, leadPageData, listLeadsQuery } from './schemas';
 import { leadView } from './view';
@@ -16,14 +15,8 @@ export const leadsFeature: ApiFeature = {
       query: listLeadsQuery,
       success: { status: 200, description: 'One page of leads', data: leadPageData },
       errors: { 404: 'No campaign with this id' },
-      async handle({ params: { id }, query: { status, ...page } }, { deps: { prisma } }) {
-        await findCampaignOr404(prisma, id);
-        const where = { campaignId: id, ...(status ? { status } : {}) };
-        const { items, next_cursor, total } = await pageOf(
-          page,
-          (args) => prisma.lead.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], ...args }),
-          (only) => prisma.lead.count({ where: { ...where, ...only } }),
-        );
+      async handle({ params: { id }, query }, { deps: { prisma } }) {
+        const { items, next_cursor, total } = await listCampaignChildren(prisma, prisma.lead, id, query);
         return { leads: items.map(leadView), next_cursor, total };
       },
     }),
