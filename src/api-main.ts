@@ -22,19 +22,18 @@ async function main(): Promise<void> {
   if (apiKeys.generated) process.stdout.write(`Operator key: ${generatedKeyNotice(apiKeys.generated)}\n`);
   const parts = { prisma: db.prisma, temporal, breaker, logger, apiKeys: apiKeys.keys, providerProbes: providerProbesFromEnv(config) };
   const origin = `http://${config.HOST}:${config.PORT}`;
-  const api = assembleApi(config, parts, () =>
-    logger.info(
-      {
-        url: `${origin}${API_PREFIX}`,
-        dashboard: `${origin}/`,
-        reference: `${origin}${API_PREFIX}/docs`,
-        metrics: `${origin}${METRICS_PATH}`,
-        temporal: temporal.address,
-        namespace: config.TEMPORAL_NAMESPACE,
-        security: temporal.security,
-      },
-      'API listening',
-    ),
+  const api = await assembleApi(config, parts);
+  logger.info(
+    {
+      url: `${origin}${API_PREFIX}`,
+      dashboard: `${origin}/`,
+      reference: `${origin}${API_PREFIX}/docs`,
+      metrics: `${origin}${METRICS_PATH}`,
+      temporal: temporal.address,
+      namespace: config.TEMPORAL_NAMESPACE,
+      security: temporal.security,
+    },
+    'API listening',
   );
   const stop = () => {
     void api.stop().then(async () => {

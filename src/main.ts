@@ -14,7 +14,7 @@ import { openDatabase } from './db/database';
 import { createLogger } from './logger';
 import { freeLoopbackPort } from './metrics/temporal-sdk';
 import { routeSdkLogsTo } from './temporal/sdk-logging';
-import { assembleApi, createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys, type RunningApi } from './runtime';
+import { assembleApi, createConfiguredWorkers, generatedKeyNotice, openProviders, openTemporal, resolveApiKeys } from './runtime';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -48,12 +48,8 @@ async function main(): Promise<void> {
 
     const breaker = new BreakerClient(temporal.client, config.TASK_QUEUE, config.BREAKER_FAILURE_THRESHOLD);
     await breaker.ensureRunning();
-    // Resolves on a failed listen too: Express hands the error to its listen callback first (see assembleApi).
-    const api = await new Promise<RunningApi>((resolve, reject) => {
-      const parts = { prisma: db.prisma, temporal, breaker, logger, apiKeys: apiKeys.keys, providerProbes: createProviderProbes(providersConfig) };
-      const assembled = assembleApi(config, parts, () => resolve(assembled));
-      assembled.server.once('error', reject);
-    });
+    const parts = { prisma: db.prisma, temporal, breaker, logger, apiKeys: apiKeys.keys, providerProbes: createProviderProbes(providersConfig) };
+    const api = await assembleApi(config, parts);
     stops.push(() => api.stop());
 
     const origin = `http://${config.HOST}:${config.PORT}`;

@@ -204,10 +204,10 @@ export interface RunningApi {
 }
 
 /**
- * The API and dashboard on HOST:PORT, for `npm start` and `npm run api`. Express calls `onListening` once the
- * server listens, and also on a failed listen (with the error, which it then takes as handled).
+ * The API and dashboard on HOST:PORT, for `npm start` and `npm run api`: resolves once the server listens, and
+ * rejects when it cannot (the port taken, the address not ours) rather than announcing an API nobody serves.
  */
-export function assembleApi(config: AppConfig, { temporal, ...parts }: ApiParts, onListening: () => void): RunningApi {
+export async function assembleApi(config: AppConfig, { temporal, ...parts }: ApiParts): Promise<RunningApi> {
   // The configured Web UI, else the embedded dev server's (only `npm start` runs one).
   const temporalUiUrl = config.TEMPORAL_UI_URL ?? temporal.devServer?.uiUrl;
   const stopping = new AbortController();
@@ -218,7 +218,10 @@ export function assembleApi(config: AppConfig, { temporal, ...parts }: ApiParts,
     temporalUi: temporalUiUrl ? { url: temporalUiUrl, namespace: config.TEMPORAL_NAMESPACE } : undefined,
     shutdown: stopping.signal,
   });
-  const server = app.listen(config.PORT, config.HOST, onListening);
+  // Express 5 hands a failed listen to this callback (with the error) instead of emitting it.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening: Server = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
   return {
     server,
     stop() {

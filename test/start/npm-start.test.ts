@@ -1,4 +1,5 @@
-import { alive, commandOf, descendants, type Stack, startStack } from '../helpers/stack';
+import { createServer } from 'node:net';
+import { alive, commandOf, descendants, freePort, type Stack, startStack } from '../helpers/stack';
 
 describe('npm start (the embedded stack)', () => {
   let stack: Stack | undefined;
@@ -50,5 +51,21 @@ describe('npm start (the embedded stack)', () => {
     // Helpers (esbuild's service, the dev server) exit as their parent goes; give a loaded machine a moment.
     for (let i = 0; i < 50 && processes.some(alive); i++) await new Promise((resolve) => setTimeout(resolve, 200));
     expect(processes.filter(alive).map((pid) => `${pid} ${commandOf(pid)}`)).toEqual([]);
+  }, 180_000);
+
+  it('a taken port stops the start with an error instead of announcing an API nobody serves', async () => {
+    const port = await freePort();
+    const squatter = createServer().listen(port, '127.0.0.1');
+    await new Promise((resolve) => squatter.once('listening', resolve));
+    try {
+      const failed = await startStack({ PORT: String(port) }).then(
+        () => 'started',
+        (error: Error) => error.message,
+      );
+      expect(failed).toMatch(/^npm start exited with 1/);
+      expect(failed).not.toContain('is running');
+    } finally {
+      squatter.close();
+    }
   }, 180_000);
 });
