@@ -337,4 +337,34 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     expect(everything).not.toContain(KEYS.operator);
     expect(everything).not.toContain(KEYS.viewer);
   });
+
+  // Issue 13: a query waits for the breaker's workflow task, seconds on a saturated worker; the status must not.
+  it('answers from the database without waiting on the breaker workflow while nothing has changed', async () => {
+    const before = await status();
+    expect(before.circuit_breaker.state).toBe('closed');
+    await t.h.stopWorker(); // nothing answers the breaker's queries now
+    try {
+      const started = Date.now();
+      const data = await status();
+      expect(Date.now() - started).toBeLessThan(2_000); // a query would wait out its deadline, then answer 503
+      expect(data).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' }, can_resume: true });
+      expect(data.services).toEqual(before.services);
+    } finally {
+      await t.h.startWorker();
+    }
+
+    // What the database enforces is what it shows, whatever the breaker workflow says: here a trip written by
+    // hand, as a breaker transition writes it, which the (running) breaker knows nothing of.
+    const { transitionSeq } = await systemState();
+    await prisma().systemState.update({
+      where: { id: 1 },
+      data: { breakerState: 'OPEN', queueState: 'PAUSED', openedAt: new Date(), transitionSeq: transitionSeq + 1, metadata: { service: 'apollo', error: null, failure_type: 'manual', reason: 'by hand', opened_by: 'test' } },
+    });
+    try {
+      expect(await status()).toMatchObject({ circuit_breaker: { state: 'open', metadata: { reason: 'by hand' } }, queue: { status: 'PAUSED' }, can_resume: false });
+    } finally {
+      await prisma().$executeRaw`UPDATE system_state SET breaker_state = 'CLOSED', queue_state = 'ACTIVE', metadata = NULL, transition_seq = ${transitionSeq} WHERE id = 1`;
+    }
+    expect(await status()).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' } });
+  });
 });

@@ -6,18 +6,76 @@ import { countsOf } from '../shared/status-counts';
 import { coalesced } from '../../util/coalesce';
 import { CAMPAIGN_STATUSES, JOB_STATUSES } from '../shared/statuses';
 import { circuitBreakerView, resumeBlockedReason } from './breaker-view';
+import { readSystemState, type SystemStateRow } from '../../store/system-state';
+import type { BreakerMetadata, BreakerSnapshot } from '../../../workflows/definitions';
+
+/** The breaker's own details (per-service failure counts) may be this old when no transition happened since. */
+const DETAILS_MAX_AGE_MS = 1_000;
 
 /**
- * The operator's view: breaker and queue from the breaker workflow (the source of truth), campaign and
- * job counts from the database's maintained counters (a few rows, however large the tables: see
- * src/store/status-counts.ts), and the providers' last reported allowances from the database.
+ * What only the breaker workflow knows (per-service failure counts and last errors, the threshold), kept from
+ * its last answer. A query waits for a workflow task on the worker, seconds when the worker is saturated, so
+ * readers do not wait for it unless the database shows a transition the kept answer predates.
  */
-export async function readQueueStatus({ prisma, temporal, breaker }: ApiDeps) {
-  const [snapshot, counts, providers] = await Promise.all([
-    withTemporalDeadline(temporal, READ_DEADLINE_MS, () => breaker.state()),
-    readStatusCounts(prisma),
-    readProviderLimits(prisma),
-  ]);
+class BreakerDetails {
+  private last: BreakerSnapshot | undefined;
+  private lastAt = 0;
+  private readonly ask: () => Promise<BreakerSnapshot>;
+
+  constructor({ temporal, breaker }: ApiDeps) {
+    this.ask = coalesced(async () => {
+      const snapshot = await withTemporalDeadline(temporal, READ_DEADLINE_MS, () => breaker.state());
+      if (!this.last || snapshot.transition_seq >= this.last.transition_seq) {
+        this.last = snapshot;
+        this.lastAt = Date.now();
+      }
+      return snapshot;
+    });
+  }
+
+  async asOf(stored: SystemStateRow): Promise<BreakerSnapshot> {
+    const last = this.last;
+    // Behind a trip, a reset, a resume or a counted failure the database already shows: ask, and wait.
+    if (!last || last.transition_seq < stored.transition_seq) return this.ask();
+    if (Date.now() - this.lastAt > DETAILS_MAX_AGE_MS) void this.ask().catch(() => undefined);
+    return last;
+  }
+}
+
+const detailsByDeps = new WeakMap<ApiDeps, BreakerDetails>();
+
+function breakerDetails(deps: ApiDeps): BreakerDetails {
+  let details = detailsByDeps.get(deps);
+  if (!details) {
+    details = new BreakerDetails(deps);
+    detailsByDeps.set(deps, details);
+  }
+  return details;
+}
+
+/**
+ * The operator's view. Breaker and queue as the database enforces them (system_state: what every claim
+ * passes, written by each breaker transition before the operator's call returns), with the per-service
+ * failure counts the breaker workflow keeps; campaign and job counts from the database's maintained counters
+ * (a few rows, however large the tables: see src/store/status-counts.ts); the providers' last reported
+ * allowances from the database.
+ */
+export async function readQueueStatus(deps: ApiDeps) {
+  const { prisma } = deps;
+  const [stored, counts, providers] = await Promise.all([readSystemState(prisma), readStatusCounts(prisma), readProviderLimits(prisma)]);
+  const details = await breakerDetails(deps).asOf(stored);
+  const snapshot: BreakerSnapshot = {
+    ...details,
+    state: stored.breaker_state,
+    opened_at: stored.opened_at?.toISOString() ?? null,
+    closed_at: stored.closed_at?.toISOString() ?? null,
+    metadata: stored.metadata as BreakerMetadata | null,
+    queue: {
+      status: stored.queue_state,
+      paused_at: stored.opened_at?.toISOString() ?? null,
+      resumed_at: details.queue.resumed_at,
+    },
+  };
   const blockedReason = resumeBlockedReason(snapshot);
   return {
     circuit_breaker: circuitBreakerView(snapshot),
