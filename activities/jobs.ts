@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { Prisma } from '../src/generated/prisma/client';
 import type { JobType } from '../src/generated/prisma/enums';
@@ -226,8 +227,6 @@ export function jobActivities({
     },
   };
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function chunk<T>(items: T[], size: number): T[][] {
   const chunks: T[][] = [];

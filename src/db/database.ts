@@ -52,11 +52,13 @@ async function openPostgres(url: string): Promise<Database> {
   const onConnectionLost = (error: Error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`, 'DatabaseConnectionWarning');
   const pool = (max: number) => {
     const connections = new pg.Pool({ connectionString: url, max });
-    connections.on('error', onConnectionLost);
     connections.on('connect', (client) => client.on('error', onConnectionLost));
+    // The pool re-emits an idle connection's error, which that connection's own listener has already noted.
+    connections.on('error', () => undefined);
     return connections;
   };
-  const pgOptions = { onPoolError: onConnectionLost, onConnectionError: onConnectionLost, disposeExternalPool: true };
+  // The adapter's own error hooks would note each loss a second time.
+  const pgOptions = { disposeExternalPool: true };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool(10), pgOptions) });
   const breakerPrisma = new PrismaClient({ adapter: new PrismaPg(pool(3), pgOptions) });
   return {

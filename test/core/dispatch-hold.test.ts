@@ -61,18 +61,22 @@ describe.each(DATABASE_KINDS)('dispatch hold (%s)', (kind) => {
     return () => settled;
   }
 
-  it('a failure for good holds every claim until the breaker decides; the trip then refuses them', async () => {
+  /** Millionverifier fails for good (auth) on the first job; the other job's claim is then started. */
+  async function claimAfterAFailureForGood() {
     const run = activities();
     const { failing, other } = await twoJobs();
     providers.fail('millionverifier', 'auth', 'key revoked');
-
     const failure = await rejectionOf(run(failing));
+    return { failure, other, waiting: run(other) };
+  }
+
+  it('a failure for good holds every claim until the breaker decides; the trip then refuses them', async () => {
+    const { failure, other, waiting } = await claimAfterAFailureForGood();
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: SERVICE_FAILURE, nonRetryable: true });
     expect(await gateRow()).toMatchObject({ breakerState: 'CLOSED', queueState: 'ACTIVE', heldGeneration: 0 });
 
-    // Another service, another campaign's job: not claimed while the breaker has not decided.
-    const waiting = run(other);
+    // Another service's job: not claimed while the breaker has not decided.
     const settled = settledFlag(waiting);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(settled()).toBe(false);
@@ -88,11 +92,7 @@ describe.each(DATABASE_KINDS)('dispatch hold (%s)', (kind) => {
   });
 
   it('a hold the breaker never confirms lapses, and the waiting claim goes ahead', async () => {
-    const run = activities();
-    const { failing, other } = await twoJobs();
-    providers.fail('millionverifier', 'auth');
-    await rejectionOf(run(failing));
-    const waiting = run(other);
+    const { other, waiting } = await claimAfterAFailureForGood();
     const settled = settledFlag(waiting);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(settled()).toBe(false);
@@ -105,11 +105,7 @@ describe.each(DATABASE_KINDS)('dispatch hold (%s)', (kind) => {
   });
 
   it("an operator's reset voids the hold of the generation before it", async () => {
-    const run = activities();
-    const { failing, other } = await twoJobs();
-    providers.fail('millionverifier', 'auth');
-    await rejectionOf(run(failing));
-    const waiting = run(other);
+    const { waiting } = await claimAfterAFailureForGood();
     await until(async () => (await gateRow()).heldGeneration === 0, 'the hold');
 
     await db.prisma.$transaction((tx) => closeBreaker(tx, { seq: 1, closedAt: new Date(), wasOpen: false, generation: 1 }));

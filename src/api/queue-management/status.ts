@@ -42,16 +42,6 @@ class BreakerDetails {
   }
 }
 
-const detailsByDeps = new WeakMap<ApiDeps, BreakerDetails>();
-
-function breakerDetails(deps: ApiDeps): BreakerDetails {
-  let details = detailsByDeps.get(deps);
-  if (!details) {
-    details = new BreakerDetails(deps);
-    detailsByDeps.set(deps, details);
-  }
-  return details;
-}
 
 /**
  * The operator's view. Breaker and queue as the database enforces them (system_state: what every claim
@@ -63,7 +53,7 @@ function breakerDetails(deps: ApiDeps): BreakerDetails {
 export async function readQueueStatus(deps: ApiDeps) {
   const { prisma } = deps;
   const [stored, counts, providers] = await Promise.all([readSystemState(prisma), readStatusCounts(prisma), readProviderLimits(prisma)]);
-  const details = await breakerDetails(deps).asOf(stored);
+  const details = await readsOf(deps).details.asOf(stored);
   const snapshot: BreakerSnapshot = {
     ...details,
     state: stored.breaker_state,
@@ -92,17 +82,27 @@ export async function readQueueStatus(deps: ApiDeps) {
   };
 }
 
-const sharedReads = new WeakMap<ApiDeps, () => ReturnType<typeof readQueueStatus>>();
+/** What one API process keeps for its status reads: the breaker's last details, and the read readers share. */
+interface StatusReads {
+  details: BreakerDetails;
+  shared: () => ReturnType<typeof readQueueStatus>;
+}
+
+const readsByDeps = new WeakMap<ApiDeps, StatusReads>();
+
+function readsOf(deps: ApiDeps): StatusReads {
+  let reads = readsByDeps.get(deps);
+  if (!reads) {
+    reads = { details: new BreakerDetails(deps), shared: coalesced(() => readQueueStatus(deps)) };
+    readsByDeps.set(deps, reads);
+  }
+  return reads;
+}
 
 /**
  * Dashboards poll the status: concurrent readers share one read of the breaker and the counters (each still read
  * after its request arrived), so twenty readers cost what two do.
  */
 export function readQueueStatusShared(deps: ApiDeps): ReturnType<typeof readQueueStatus> {
-  let read = sharedReads.get(deps);
-  if (!read) {
-    read = coalesced(() => readQueueStatus(deps));
-    sharedReads.set(deps, read);
-  }
-  return read();
+  return readsOf(deps).shared();
 }
