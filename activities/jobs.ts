@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
-import type { Prisma } from '../src/generated/prisma/client';
 import type { JobType } from '../src/generated/prisma/enums';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from '../src/providers/limits';
 import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
 import { coalesced } from '../src/util/coalesce';
-import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { readLeadForStep } from '../src/store/leads';
 import { dispatchHeld, holdDispatch } from '../src/store/system-state';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
@@ -128,7 +128,7 @@ export function jobActivities({
 
   async function runStep(job: ClaimedJob): Promise<JobCompletion> {
     if (job.type === 'FIND_EMAILS') return findEmails(job);
-    const lead = await prisma.lead.findUniqueOrThrow({ where: { id: job.lead_id! }, include: { campaign: true } });
+    const lead = await readLeadForStep(prisma, job.lead_id!);
     const outreach: LeadForOutreach = {
       leadId: lead.id,
       email: lead.email ?? '',
@@ -138,7 +138,7 @@ export function jobActivities({
       companyName: lead.companyName,
       companyDomain: lead.companyDomain,
     };
-    const step = (data: Prisma.LeadUpdateInput, types: JobType[]): JobCompletion => ({
+    const step = (data: LeadPatch, types: JobType[]): JobCompletion => ({
       leadUpdates: [{ leadId: lead.id, data }],
       next: { leadIds: [lead.id], types },
     });
@@ -149,14 +149,14 @@ export function jobActivities({
       }
       case 'ENRICH_LEAD': {
         const { summary, sources, costUsd } = await providers.enrichLead(outreach);
-        return step({ status: 'ENRICHED', enrichment: summary, researchSources: sources as unknown as Prisma.InputJsonValue, researchCostUsd: costUsd }, ['WRITE_COPY']);
+        return step({ status: 'ENRICHED', enrichment: summary, researchSources: sources, researchCostUsd: costUsd }, ['WRITE_COPY']);
       }
       case 'WRITE_COPY': {
-        const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', lead.campaign.copyPrompt);
+        const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', lead.copyPrompt);
         return step({ status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body }, ['PUSH_TO_INSTANTLY']);
       }
       case 'PUSH_TO_INSTANTLY': {
-        const { instantlyLeadId } = await providers.pushLead(lead.campaign.instantlyCampaignId, outreach, {
+        const { instantlyLeadId } = await providers.pushLead(lead.instantlyCampaignId, outreach, {
           subject: lead.emailSubject ?? '',
           body: lead.emailBody ?? '',
         });

@@ -1,9 +1,9 @@
-import type { Prisma } from '../generated/prisma/client';
-import type { JobType } from '../generated/prisma/enums';
+import { Prisma } from '../generated/prisma/client';
+import type { JobType, LeadStatus } from '../generated/prisma/enums';
 import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
-import { lockGateShared } from './system-state';
+import { HELD, lockGateShared } from './system-state';
 import { JOB_TX, type Db, type Tx } from './tx';
 
 export interface ClaimedJob {
@@ -27,25 +27,30 @@ export interface Dispatch {
 }
 
 /**
- * PENDING -> PROCESSING, only through an open gate (queue ACTIVE) and a RUNNING campaign, both read under a
- * shared lock: a pause (which takes them exclusively) either waits for this claim or is seen by it, so no job
+ * PENDING -> PROCESSING, only through an open gate (queue ACTIVE, no hold) and a RUNNING campaign, both read under
+ * a shared lock: a pause (which takes them exclusively) either waits for this claim or is seen by it, so no job
  * starts after a pause has committed. A PROCESSING job may be taken over only by a retry of its own dispatch.
+ *
+ * One statement (a job's hot path: one round trip, no interactive transaction). The lock order holds inside it:
+ * `campaign` joins `gate`, so the gate's row is locked before the campaign's, and the job is written only for a
+ * row that join produced. A lock that waited re-checks its row as committed (READ COMMITTED), so a claim that
+ * waited behind a pause sees the pause.
  */
 export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispatch): Promise<ClaimedJob | undefined> {
-  return db.$transaction(async (tx) => {
-    const gate = await lockGateShared(tx);
-    if (gate.queue_state !== 'ACTIVE' || gate.held) return undefined;
-    const [campaign] = await tx.$queryRaw<{ status: string }[]>`
-      SELECT status FROM campaigns WHERE id = ${campaignId}::uuid FOR SHARE`;
-    if (campaign?.status !== 'RUNNING') return undefined;
-    const [job] = await tx.$queryRaw<Omit<ClaimedJob, 'breaker_generation'>[]>`
-      UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, dispatch_id = ${dispatchId}::uuid, error = NULL,
-             started_at = now(), updated_at = now()
-      WHERE id = ${jobId}::uuid AND campaign_id = ${campaignId}::uuid
-        AND (status = 'PENDING' OR (status = 'PROCESSING' AND dispatch_id = ${dispatchId}::uuid))
-      RETURNING id, type, campaign_id, lead_id, lead_ids::text[] AS lead_ids, attempts`;
-    return job && { ...job, breaker_generation: gate.generation };
-  }, JOB_TX);
+  const [job] = await db.$queryRaw<ClaimedJob[]>`
+    WITH gate AS MATERIALIZED (
+      SELECT generation FROM system_state WHERE id = 1 AND queue_state = 'ACTIVE' AND NOT ${HELD} FOR SHARE
+    ), campaign AS MATERIALIZED (
+      SELECT c.id FROM campaigns c, gate WHERE c.id = ${campaignId}::uuid AND c.status = 'RUNNING' FOR SHARE OF c
+    )
+    UPDATE jobs SET status = 'PROCESSING', attempts = attempts + 1, dispatch_id = ${dispatchId}::uuid, error = NULL,
+           started_at = now(), updated_at = now()
+    FROM campaign, gate
+    WHERE jobs.id = ${jobId}::uuid AND jobs.campaign_id = campaign.id
+      AND (jobs.status = 'PENDING' OR (jobs.status = 'PROCESSING' AND jobs.dispatch_id = ${dispatchId}::uuid))
+    RETURNING jobs.id, jobs.type, jobs.campaign_id, jobs.lead_id, jobs.lead_ids::text[] AS lead_ids, jobs.attempts,
+              gate.generation AS breaker_generation`;
+  return job;
 }
 
 export type Unclaimed =
@@ -85,41 +90,110 @@ async function settle(tx: Tx, job: ClaimedJob, data: { status: 'COMPLETED' | 'FA
 /** Each type for each lead, or one batch job per group of leads (FIND_EMAILS). */
 export type NextJobs = { leadIds: string[]; types: JobType[] } | { batches: string[][]; type: JobType };
 
+/** The lead fields a job's step may set, and their columns. */
+const LEAD_PATCH_COLUMNS = {
+  status: 'status',
+  email: 'email',
+  emailStatus: 'email_status',
+  emailCredits: 'email_credits',
+  lastName: 'last_name',
+  title: 'title',
+  companyDomain: 'company_domain',
+  linkedinUrl: 'linkedin_url',
+  enrichment: 'enrichment',
+  researchSources: 'research_sources',
+  researchCostUsd: 'research_cost_usd',
+  emailSubject: 'email_subject',
+  emailBody: 'email_body',
+  instantlyLeadId: 'instantly_lead_id',
+  pushedAt: 'pushed_at',
+} as const;
+
+export type LeadPatch = Partial<{
+  status: LeadStatus;
+  email: string | null;
+  emailStatus: string | null;
+  emailCredits: number | null;
+  lastName: string | null;
+  title: string | null;
+  companyDomain: string | null;
+  linkedinUrl: string | null;
+  enrichment: string | null;
+  researchSources: unknown;
+  researchCostUsd: number | null;
+  emailSubject: string | null;
+  emailBody: string | null;
+  instantlyLeadId: string | null;
+  pushedAt: Date | null;
+}>;
+
 /** What a finished job stores: lead fields, and the jobs that come next. */
 export interface JobCompletion {
-  leadUpdates?: Array<{ leadId: string; data: Prisma.LeadUpdateInput }>;
+  leadUpdates?: Array<{ leadId: string; data: LeadPatch }>;
   next: NextJobs;
+}
+
+const PATCHED = Object.values(LEAD_PATCH_COLUMNS);
+// Every patchable column from the lead's row overlaid with the patch (a column the patch leaves out keeps its value).
+const LEAD_PATCH_SET = Prisma.raw(
+  `(${PATCHED.join(', ')}, updated_at) = (SELECT ${PATCHED.map((column) => `r.${column}`).join(', ')}, now() FROM jsonb_populate_record(l, p.patch->'set') r)`,
+);
+
+/** The patches as JSON with column names, text made storable. */
+function leadPatchesJson(leadUpdates: JobCompletion['leadUpdates'] = []): string {
+  return JSON.stringify(
+    leadUpdates.map(({ leadId, data }) => ({
+      id: leadId,
+      set: Object.fromEntries(
+        Object.entries(storableFields(data))
+          .filter(([, value]) => value !== undefined)
+          .map(([field, value]) => [LEAD_PATCH_COLUMNS[field as keyof LeadPatch], value]),
+      ),
+    })),
+  );
+}
+
+function nextJobsJson(next: NextJobs): string {
+  const jobs =
+    'batches' in next
+      ? next.batches.filter((batch) => batch.length > 0).map((leadIds) => ({ lead_id: null, lead_ids: leadIds, type: next.type }))
+      : next.leadIds.flatMap((leadId) => next.types.map((type) => ({ lead_id: leadId, lead_ids: [], type })));
+  return JSON.stringify(jobs);
 }
 
 /**
  * COMPLETED, the leads' new fields, and the next jobs: PENDING (returned, to dispatch) while the campaign
  * runs, PAUSED if it paused meanwhile (a resume turns them PENDING). A result in flight is always kept.
+ *
+ * One statement (a job's hot path). The lock order holds inside it: the job is settled only after its campaign's
+ * shared lock (`settled` waits for `campaign`), and the leads and next jobs are written only for a settled job.
  */
-export async function completeJob(
-  db: Db,
-  job: ClaimedJob,
-  { leadUpdates = [], next }: JobCompletion,
-): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
-  return db.$transaction(async (tx) => {
-    const { settled, campaignRunning } = await settle(tx, job, { status: 'COMPLETED', error: null });
-    if (!settled) return { settled, nextJobs: [] };
-    for (const { leadId, data } of leadUpdates) await tx.lead.update({ where: { id: leadId }, data: storableFields(data) });
-    const jobs: Array<{ leadId: string | null; leadIds: string[]; type: JobType }> =
-      'batches' in next
-        ? next.batches.filter((batch) => batch.length > 0).map((leadIds) => ({ leadId: null, leadIds, type: next.type }))
-        : next.leadIds.flatMap((leadId) => next.types.map((type) => ({ leadId, leadIds: [], type })));
-    if (jobs.length === 0) return { settled, nextJobs: [] };
-    const created = await tx.job.createManyAndReturn({
-      data: jobs.map((next) => ({
-        campaignId: job.campaign_id,
-        ...next,
-        status: campaignRunning ? ('PENDING' as const) : ('PAUSED' as const),
-        error: campaignRunning ? null : jobPausedReason(job.campaign_id),
-      })),
-      select: { id: true, type: true },
-    });
-    return { settled, nextJobs: campaignRunning ? created : [] };
-  }, JOB_TX);
+export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], next }: JobCompletion): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
+  const [result] = await db.$queryRaw<{ settled: boolean; next_jobs: JobRef[] }[]>`
+    WITH campaign AS MATERIALIZED (
+      SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE
+    ), settled AS (
+      UPDATE jobs SET status = 'COMPLETED', error = NULL, completed_at = now(), updated_at = now()
+      WHERE id = ${job.id}::uuid AND attempts = ${job.attempts} AND status IN ('PENDING', 'PROCESSING', 'PAUSED')
+        AND EXISTS (SELECT FROM campaign)
+      RETURNING id
+    ), patched AS (
+      UPDATE leads l SET ${LEAD_PATCH_SET}
+      FROM jsonb_array_elements(${leadPatchesJson(leadUpdates)}::jsonb) AS p(patch), settled
+      WHERE l.id = (p.patch->>'id')::uuid
+      RETURNING l.id
+    ), created AS (
+      INSERT INTO jobs (id, campaign_id, lead_id, lead_ids, type, status, error, updated_at)
+      SELECT gen_random_uuid(), ${job.campaign_id}::uuid, n.lead_id, n.lead_ids, n.type,
+             CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING'::"JobStatus" ELSE 'PAUSED'::"JobStatus" END,
+             CASE WHEN campaign.status = 'RUNNING' THEN NULL ELSE ${jobPausedReason(job.campaign_id)} END, now()
+      FROM jsonb_to_recordset(${nextJobsJson(next)}::jsonb) AS n(lead_id uuid, lead_ids uuid[], type "JobType"), settled, campaign
+      RETURNING id, type, status
+    )
+    SELECT EXISTS (SELECT FROM settled) AS settled,
+           (SELECT count(*) FROM patched) AS patched,
+           COALESCE((SELECT json_agg(json_build_object('id', id, 'type', type)) FROM created WHERE status = 'PENDING'), '[]') AS next_jobs`;
+  return result!.settled ? { settled: true, nextJobs: result!.next_jobs } : { settled: false, nextJobs: [] };
 }
 
 /** The job's own data was refused: FAILED, and its leads with it. */

@@ -28,7 +28,7 @@ export async function readSystemState(db: Db | Tx): Promise<SystemStateRow> {
 export const DISPATCH_HOLD_TTL_SECONDS = 30;
 
 // A hold counts for the breaker generation it was taken under (a reset voids it) while it is fresh.
-const HELD = Prisma.raw(`COALESCE(held_generation = generation AND held_at > now() - interval '${DISPATCH_HOLD_TTL_SECONDS} seconds', false)`);
+export const HELD = Prisma.raw(`COALESCE(held_generation = generation AND held_at > now() - interval '${DISPATCH_HOLD_TTL_SECONDS} seconds', false)`);
 
 export interface Gate {
   queue_state: SystemStateRow['queue_state'];
