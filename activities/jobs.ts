@@ -7,7 +7,6 @@ import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
 import { coalesced } from '../src/util/coalesce';
 import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, whyNotClaimed } from '../src/store/jobs';
-import { readLeadForStep } from '../src/store/leads';
 import { dispatchHeld, holdDispatch } from '../src/store/system-state';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
@@ -128,7 +127,8 @@ export function jobActivities({
 
   async function runStep(job: ClaimedJob): Promise<JobCompletion> {
     if (job.type === 'FIND_EMAILS') return findEmails(job);
-    const lead = await readLeadForStep(prisma, job.lead_id!);
+    const lead = job.lead;
+    if (!lead) throw new Error(`Job ${job.id} (${job.type}) has no lead`);
     const outreach: LeadForOutreach = {
       leadId: lead.id,
       email: lead.email ?? '',

@@ -3,6 +3,7 @@ import type { JobType, LeadStatus } from '../generated/prisma/enums';
 import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
+import { LEAD_FOR_STEP_OF_JOB, type LeadForStep } from './leads';
 import { HELD, lockGateShared } from './system-state';
 import { JOB_TX, type Db, type Tx } from './tx';
 
@@ -17,6 +18,8 @@ export interface ClaimedJob {
   attempts: number;
   /** The breaker generation (resets so far) the job was dispatched under. */
   breaker_generation: number;
+  /** A per-lead job's lead, as its step needs it (null for FETCH_LEADS and batch jobs). */
+  lead: LeadForStep | null;
 }
 
 export interface Dispatch {
@@ -49,7 +52,7 @@ export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispat
     WHERE jobs.id = ${jobId}::uuid AND jobs.campaign_id = campaign.id
       AND (jobs.status = 'PENDING' OR (jobs.status = 'PROCESSING' AND jobs.dispatch_id = ${dispatchId}::uuid))
     RETURNING jobs.id, jobs.type, jobs.campaign_id, jobs.lead_id, jobs.lead_ids::text[] AS lead_ids, jobs.attempts,
-              gate.generation AS breaker_generation`;
+              gate.generation AS breaker_generation, ${LEAD_FOR_STEP_OF_JOB} AS lead`;
   return job;
 }
 

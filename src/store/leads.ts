@@ -1,4 +1,4 @@
-import type { Db } from './tx';
+import { Prisma } from '../generated/prisma/client';
 
 /** What a lead's step sends to its service: the lead and its campaign's outreach settings. */
 export interface LeadForStep {
@@ -16,14 +16,15 @@ export interface LeadForStep {
   instantlyCampaignId: string;
 }
 
-/** One statement (a job's hot path): the lead joined with its campaign. */
-export async function readLeadForStep(db: Db, leadId: string): Promise<LeadForStep> {
-  const [lead] = await db.$queryRaw<LeadForStep[]>`
-    SELECT l.id, l.email, l.first_name AS "firstName", l.last_name AS "lastName", l.title, l.company_name AS "companyName",
-           l.company_domain AS "companyDomain", l.enrichment, l.email_subject AS "emailSubject", l.email_body AS "emailBody",
-           c.copy_prompt AS "copyPrompt", c.instantly_campaign_id AS "instantlyCampaignId"
-    FROM leads l JOIN campaigns c ON c.id = l.campaign_id
-    WHERE l.id = ${leadId}::uuid`;
-  if (!lead) throw new Error(`Lead ${leadId} does not exist`);
-  return lead;
-}
+/**
+ * The LeadForStep of the job row in scope (`jobs`), as JSON, or null for a job without a lead: read by the claim
+ * itself, so a job's hot path needs no statement of its own for it.
+ */
+export const LEAD_FOR_STEP_OF_JOB = Prisma.sql`(
+  SELECT json_build_object(
+    'id', l.id, 'email', l.email, 'firstName', l.first_name, 'lastName', l.last_name, 'title', l.title,
+    'companyName', l.company_name, 'companyDomain', l.company_domain, 'enrichment', l.enrichment,
+    'emailSubject', l.email_subject, 'emailBody', l.email_body,
+    'copyPrompt', c.copy_prompt, 'instantlyCampaignId', c.instantly_campaign_id)
+  FROM leads l JOIN campaigns c ON c.id = l.campaign_id
+  WHERE l.id = jobs.lead_id)`;
