@@ -4,6 +4,7 @@ import { breakerEventByKey, recordBreakerEvents } from '../src/store/breaker-eve
 import { pauseCampaignRows, pauseCampaigns, pauseJobsOf, pausedCampaignsWithUnfinishedJobs, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
 import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
 import { BULK_TX } from '../src/store/tx';
+import { chunk } from '../src/util/chunk';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { storableOrNull, storableText } from '../src/util/storable-text';
 import type { ActivityDeps } from './deps';
@@ -26,6 +27,9 @@ import {
 const ACK_TIMEOUT_MS = 10_000;
 // Rows one cascade or fan-out step handles: bounded statements, and a heartbeat between steps.
 const BATCH = 500;
+// The cascade pauses the jobs of this many campaigns per transaction, in this many transactions at once.
+const CASCADE_BATCH = 100;
+const CASCADE_LANES = 2;
 // A fan-out goes over its targets again until every workflow has adopted the state (or this many passes).
 const FAN_OUT_PASSES = 30;
 const FAN_OUT_PASS_DELAY_MS = 1_000;
@@ -213,21 +217,37 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     let afterId: string | null = null;
     for (;;) {
       const after: string | null = afterId;
-      const batch = await prisma.$transaction(async (tx) => {
+      // The next campaigns with jobs to pause; campaigns a workflow started behind the gate's back first.
+      const round = await prisma.$transaction(async (tx): Promise<{ late: string[]; ids: string[] } | undefined> => {
         const gate = await lockGateShared(tx);
         if (gate.queue_state !== 'PAUSED') return undefined;
         const late = await pauseCampaignRows(tx, { reason });
-        const ids = await pausedCampaignsWithUnfinishedJobs(tx, after, BATCH);
-        if (ids.length === 0) return late.length > 0 ? { late, ids, jobs: { jobsPaused: 0, inFlightJobs: [] } } : undefined;
-        return { late, ids, jobs: await pauseJobsOf(tx, ids) };
+        return { late, ids: await pausedCampaignsWithUnfinishedJobs(tx, after, CASCADE_BATCH * CASCADE_LANES) };
       }, BULK_TX);
-      if (!batch) break;
-      campaignsPaused += batch.late.length;
-      jobsPaused += batch.jobs.jobsPaused;
-      logPaused(logger, reason, batch.late, batch.jobs.inFlightJobs);
+      if (!round) break;
+      campaignsPaused += round.late.length;
+      logPaused(logger, reason, round.late, []);
+      if (round.ids.length === 0) break;
+      // Disjoint campaigns per transaction: the lanes never wait for each other, and PostgreSQL uses every core.
+      const batches = await settleWithConcurrency(chunk(round.ids, CASCADE_BATCH), CASCADE_LANES, (ids) =>
+        prisma.$transaction(async (tx) => {
+          const gate = await lockGateShared(tx);
+          return gate.queue_state === 'PAUSED' ? pauseJobsOf(tx, ids) : undefined;
+        }, BULK_TX),
+      );
+      let resumedMeanwhile = false;
+      for (const batch of batches) {
+        if (batch.status === 'rejected') throw batch.reason;
+        if (!batch.value) {
+          resumedMeanwhile = true;
+          continue;
+        }
+        jobsPaused += batch.value.jobsPaused;
+        logPaused(logger, reason, [], batch.value.inFlightJobs);
+      }
       heartbeat({ campaignsPaused, jobsPaused });
-      if (batch.ids.length === 0) break;
-      afterId = batch.ids[batch.ids.length - 1]!;
+      if (resumedMeanwhile) break;
+      afterId = round.ids[round.ids.length - 1]!;
     }
     await recordBreakerEvents(prisma, [{
       key: eventKey(seq, 'QUEUE_PAUSED'),

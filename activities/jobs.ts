@@ -5,6 +5,7 @@ import { DEFAULT_RETRY_AFTER_CAP_MS } from '../src/providers/limits';
 import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
+import { chunk } from '../src/util/chunk';
 import { coalesced } from '../src/util/coalesce';
 import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, whyNotClaimed } from '../src/store/jobs';
 import { dispatchHeld, holdDispatch } from '../src/store/system-state';
@@ -226,10 +227,4 @@ export function jobActivities({
       return withKeepAlive(HEARTBEAT_INTERVAL_MS, () => runClaimed(dispatch));
     },
   };
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) chunks.push(items.slice(start, start + size));
-  return chunks;
 }
