@@ -1,5 +1,5 @@
-import { Prisma } from '../generated/prisma/client';
-import type { JobType, LeadStatus } from '../generated/prisma/enums';
+import { type Lead, Prisma } from '../generated/prisma/client';
+import type { JobType } from '../generated/prisma/enums';
 import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
@@ -112,23 +112,8 @@ const LEAD_PATCH_COLUMNS = {
   pushedAt: 'pushed_at',
 } as const;
 
-export type LeadPatch = Partial<{
-  status: LeadStatus;
-  email: string | null;
-  emailStatus: string | null;
-  emailCredits: number | null;
-  lastName: string | null;
-  title: string | null;
-  companyDomain: string | null;
-  linkedinUrl: string | null;
-  enrichment: string | null;
-  researchSources: unknown;
-  researchCostUsd: number | null;
-  emailSubject: string | null;
-  emailBody: string | null;
-  instantlyLeadId: string | null;
-  pushedAt: Date | null;
-}>;
+/** Lead fields as the model types them (research sources as any JSON value a provider returned). */
+export type LeadPatch = Partial<Omit<Pick<Lead, keyof typeof LEAD_PATCH_COLUMNS>, 'researchSources'> & { researchSources: unknown }>;
 
 /** What a finished job stores: lead fields, and the jobs that come next. */
 export interface JobCompletion {
@@ -181,6 +166,7 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
         AND EXISTS (SELECT FROM campaign)
       RETURNING id
     ), patched AS (
+      -- A data-modifying CTE runs whether or not it is read.
       UPDATE leads l SET ${LEAD_PATCH_SET}
       FROM jsonb_array_elements(${leadPatchesJson(leadUpdates)}::jsonb) AS p(patch), settled
       WHERE l.id = (p.patch->>'id')::uuid
@@ -194,9 +180,9 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
       RETURNING id, type, status
     )
     SELECT EXISTS (SELECT FROM settled) AS settled,
-           (SELECT count(*) FROM patched) AS patched,
            COALESCE((SELECT json_agg(json_build_object('id', id, 'type', type)) FROM created WHERE status = 'PENDING'), '[]') AS next_jobs`;
-  return result!.settled ? { settled: true, nextJobs: result!.next_jobs } : { settled: false, nextJobs: [] };
+  // Unsettled, nothing was written: `patched` and `created` join `settled`.
+  return { settled: result!.settled, nextJobs: result!.next_jobs };
 }
 
 /** The job's own data was refused: FAILED, and its leads with it. */
