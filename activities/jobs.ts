@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { JobType } from '../src/generated/prisma/enums';
 import { DEFAULT_RETRY_AFTER_CAP_MS } from '../src/providers/limits';
-import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, type SearchCriteria, ServiceError } from '../src/providers/types';
+import { DataError, ENRICH_BATCH_SIZE, type LeadForOutreach, PUSH_BATCH_SIZE, type SearchCriteria, ServiceError } from '../src/providers/types';
 import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
 import { chunk } from '../src/util/chunk';
 import { coalesced } from '../src/util/coalesce';
 import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { type LeadForStep, leadsForStep } from '../src/store/leads';
 import { dispatchHeld, holdDispatch } from '../src/store/system-state';
 import { storableFields, storableText } from '../src/util/storable-text';
 import { type JobOutcome, type RunJobInput, SERVICE_FAILURE } from '../workflows/definitions';
@@ -24,6 +25,19 @@ export const JOB_FAULT = 'JobFault';
 const HEARTBEAT_INTERVAL_MS = 5_000;
 // How often a claim refused by a dispatch hold looks again (one read per process, shared by every waiting job).
 const HOLD_POLL_MS = 200;
+
+/** What a lead's service call is told about the lead. */
+function outreachOf(lead: LeadForStep): LeadForOutreach {
+  return {
+    leadId: lead.id,
+    email: lead.email ?? '',
+    firstName: lead.firstName,
+    lastName: lead.lastName,
+    title: lead.title,
+    companyName: lead.companyName,
+    companyDomain: lead.companyDomain,
+  };
+}
 
 /** One job = one third-party call (fetching leads pages through Apollo). */
 export function jobActivities({
@@ -126,19 +140,32 @@ export function jobActivities({
     return { leadUpdates, next: { leadIds: found, types: ['VERIFY_EMAIL'] } };
   }
 
+  /**
+   * Instantly's bulk add for the batch's leads (a job from before batching holds one lead in lead_id): PUSHED with
+   * their Instantly id; a lead Instantly would not take (blocklisted, an address it finds invalid) FAILED alone.
+   */
+  async function pushLeads(job: ClaimedJob): Promise<JobCompletion> {
+    const leads = job.lead ? [job.lead] : await leadsForStep(prisma, job.lead_ids);
+    if (leads.length === 0) return { next: { leadIds: [], types: [] } };
+    const pushed = await providers.pushLeads(
+      leads[0]!.instantlyCampaignId,
+      leads.map((lead) => ({ lead: outreachOf(lead), copy: { subject: lead.emailSubject ?? '', body: lead.emailBody ?? '' } })),
+    );
+    const pushedAt = new Date();
+    const leadUpdates = pushed.map((result) => {
+      if ('instantlyLeadId' in result) return { leadId: result.leadId, data: { status: 'PUSHED' as const, instantlyLeadId: result.instantlyLeadId, pushedAt } };
+      logger.warn({ jobId: job.id, campaignId: job.campaign_id, leadId: result.leadId, service: 'instantly' }, `Lead ${result.leadId} failed: ${result.refused}`);
+      return { leadId: result.leadId, data: { status: 'FAILED' as const } };
+    });
+    return { leadUpdates, next: { leadIds: [], types: [] } };
+  }
+
   async function runStep(job: ClaimedJob): Promise<JobCompletion> {
     if (job.type === 'FIND_EMAILS') return findEmails(job);
+    if (job.type === 'PUSH_TO_INSTANTLY') return pushLeads(job);
     const lead = job.lead;
     if (!lead) throw new Error(`Job ${job.id} (${job.type}) has no lead`);
-    const outreach: LeadForOutreach = {
-      leadId: lead.id,
-      email: lead.email ?? '',
-      firstName: lead.firstName,
-      lastName: lead.lastName,
-      title: lead.title,
-      companyName: lead.companyName,
-      companyDomain: lead.companyDomain,
-    };
+    const outreach = outreachOf(lead);
     const step = (data: LeadPatch, types: JobType[]): JobCompletion => ({
       leadUpdates: [{ leadId: lead.id, data }],
       next: { leadIds: [lead.id], types },
@@ -154,14 +181,11 @@ export function jobActivities({
       }
       case 'WRITE_COPY': {
         const copy = await providers.writeCopy(outreach, lead.enrichment ?? '', lead.copyPrompt);
-        return step({ status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body }, ['PUSH_TO_INSTANTLY']);
-      }
-      case 'PUSH_TO_INSTANTLY': {
-        const { instantlyLeadId } = await providers.pushLead(lead.instantlyCampaignId, outreach, {
-          subject: lead.emailSubject ?? '',
-          body: lead.emailBody ?? '',
-        });
-        return step({ status: 'PUSHED', instantlyLeadId, pushedAt: new Date() }, []);
+        // Instantly takes up to PUSH_BATCH_SIZE leads a call: the lead joins its campaign's open push batch.
+        return {
+          leadUpdates: [{ leadId: lead.id, data: { status: 'COPY_WRITTEN', emailSubject: copy.subject, emailBody: copy.body } }],
+          next: { joinBatch: { leadIds: [lead.id], type: 'PUSH_TO_INSTANTLY', size: PUSH_BATCH_SIZE } },
+        };
       }
       default:
         throw new Error(`Unknown lead job type ${job.type}`);

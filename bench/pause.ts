@@ -84,7 +84,7 @@ class BenchProviders implements LeadProviders {
   verifyEmail: LeadProviders['verifyEmail'] = (...args) => this.call(() => this.inner.verifyEmail(...args));
   enrichLead: LeadProviders['enrichLead'] = (...args) => this.call(() => this.inner.enrichLead(...args));
   writeCopy: LeadProviders['writeCopy'] = (...args) => this.call(() => this.inner.writeCopy(...args));
-  pushLead: LeadProviders['pushLead'] = (...args) => this.call(() => this.inner.pushLead(...args));
+  pushLeads: LeadProviders['pushLeads'] = (...args) => this.call(() => this.inner.pushLeads(...args));
 }
 
 /** R readers, each reading again as soon as it has its answer, for `seconds`: the latencies, sorted. */

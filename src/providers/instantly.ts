@@ -1,20 +1,28 @@
 /**
- * Instantly API v2 (developer.instantly.ai, checked Nov 2026): add a lead to a campaign, at most once.
- * POST /api/v2/leads/add takes up to 1,000 leads for a campaign (`campaign_id`) and reports
- * `created_leads` and `remaining_in_plan` (kept as this service's remaining quota). Limits: 100 requests/s
- * and 6,000/min per workspace, across all its keys.
+ * Instantly API v2 (developer.instantly.ai, OpenAPI 2.0.0 as published Nov 2026): add leads to a campaign, each at
+ * most once. POST /api/v2/leads/add takes 1 to 1,000 leads for one campaign (`campaign_id`) and answers with
+ * `created_leads` (each with the `index` of its input) and `remaining_in_plan` (kept as this service's remaining
+ * quota). A lead already in that campaign is not added again (counted in `duplicated_leads`). Limits: 100
+ * requests/s and 6,000/min per workspace, across all its keys.
  *
- * Idempotency across retries and crashes (a create whose answer was lost, then retried): our lead id
- * travels in custom_variables.leadgen_lead_id; before creating we look the email up in the campaign
- * (POST /api/v2/leads/list) and return the lead already there; the add itself sets
- * skip_if_in_campaign so two racing pushes still leave one lead (a skipped lead is not in `created_leads`).
+ * Idempotency across retries and crashes (an add whose answer was lost, then retried): our lead id travels in
+ * custom_variables.leadgen_lead_id; before adding, the batch's addresses are looked up in the campaign
+ * (POST /api/v2/leads/list with `contacts`, 100 a page) and a lead already there is returned as it is. A lead the
+ * add did not create (a racing push added it first) is looked up again. `skip_if_in_campaign` is not sent: it
+ * now skips a lead found in ANY campaign of the workspace, which would refuse the same person for a second
+ * campaign of ours.
  */
 import { z } from 'zod';
 import type { ServiceConfig } from './config';
 import { callJson, expectShape } from './http';
-import { type EmailCopy, type LeadForOutreach, type LeadProviders, type LimitsObserver, ServiceError } from './types';
+import { chunk } from '../util/chunk';
+import { type LeadProviders, type LeadToPush, type LimitsObserver, PUSH_BATCH_SIZE, type PushedLead } from './types';
 
 export const LEAD_ID_VARIABLE = 'leadgen_lead_id';
+// The list endpoint's largest page, and so the most addresses one lookup asks for.
+const LIST_PAGE_SIZE = 100;
+// A campaign holds one lead per address; a few more per page are tolerated, never an endless walk.
+const LOOKUP_PAGES_PER_CHUNK = 5;
 
 const instantlyLeadSchema = z.object({
   id: z.string().min(1),
@@ -24,18 +32,21 @@ const instantlyLeadSchema = z.object({
 });
 type InstantlyLead = z.infer<typeof instantlyLeadSchema>;
 
-const listResponseSchema = z.object({ items: z.array(instantlyLeadSchema) });
+const listResponseSchema = z.object({ items: z.array(instantlyLeadSchema), next_starting_after: z.string().nullish() });
 
 const addResponseSchema = z.object({
-  created_leads: z.array(z.object({ id: z.string().min(1), email: z.string().nullish(), index: z.number().int().nullish() })).nullish(),
+  created_leads: z.array(z.object({ id: z.string().min(1), email: z.string().nullish(), index: z.number().int() })).nullish(),
   remaining_in_plan: z.number().nullish(),
+  in_blocklist: z.number().nullish(),
+  invalid_email_count: z.number().nullish(),
+  skipped_count: z.number().nullish(),
 });
 
-export function toAddLeadsBody(campaignId: string, lead: LeadForOutreach, copy: EmailCopy) {
-  return { campaign_id: campaignId, skip_if_in_campaign: true, leads: [toLead(lead, copy)] };
+export function toAddLeadsBody(campaignId: string, leads: LeadToPush[]) {
+  return { campaign_id: campaignId, leads: leads.map(toLead) };
 }
 
-function toLead(lead: LeadForOutreach, copy: EmailCopy) {
+function toLead({ lead, copy }: LeadToPush) {
   return {
     email: lead.email,
     first_name: lead.firstName ?? undefined,
@@ -53,7 +64,7 @@ function toLead(lead: LeadForOutreach, copy: EmailCopy) {
   };
 }
 
-export function createInstantlyClient(config: ServiceConfig, observe?: LimitsObserver): Pick<LeadProviders, 'pushLead'> {
+export function createInstantlyClient(config: ServiceConfig, observe?: LimitsObserver): Pick<LeadProviders, 'pushLeads'> {
   const post = (path: string, body: unknown) =>
     callJson({
       service: 'instantly',
@@ -66,33 +77,57 @@ export function createInstantlyClient(config: ServiceConfig, observe?: LimitsObs
       observe,
     });
 
-  async function findInCampaign(campaignId: string, lead: LeadForOutreach): Promise<InstantlyLead | undefined> {
-    const json = await post('/api/v2/leads/list', { campaign: campaignId, search: lead.email, limit: 100 });
-    const { items } = expectShape('instantly', listResponseSchema, json, 'lead list');
-    const email = lead.email.toLowerCase();
-    // Our own id first; otherwise the same address, which Instantly would not take twice in a campaign anyway.
-    return (
-      items.find((item) => item.payload?.[LEAD_ID_VARIABLE] === lead.leadId) ??
-      items.find((item) => item.email?.toLowerCase() === email)
-    );
+  /** The Instantly lead already in the campaign for each of `pushes` (by our id, else by address), by our lead id. */
+  async function findInCampaign(campaignId: string, pushes: LeadToPush[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    for (const part of chunk(pushes, LIST_PAGE_SIZE)) {
+      const items: InstantlyLead[] = [];
+      let after: string | undefined;
+      for (let page = 0; page < LOOKUP_PAGES_PER_CHUNK; page++) {
+        const contacts = part.map(({ lead }) => lead.email);
+        const json = await post('/api/v2/leads/list', { campaign: campaignId, contacts, limit: LIST_PAGE_SIZE, starting_after: after });
+        const listed = expectShape('instantly', listResponseSchema, json, 'lead list');
+        items.push(...listed.items);
+        after = listed.next_starting_after ?? undefined;
+        if (!after) break;
+      }
+      for (const { lead } of part) {
+        const email = lead.email.toLowerCase();
+        // Our own id first; otherwise the same address, which the campaign does not take twice anyway.
+        const match =
+          items.find((item) => item.payload?.[LEAD_ID_VARIABLE] === lead.leadId) ?? items.find((item) => item.email?.toLowerCase() === email);
+        if (match) found.set(lead.leadId, match.id);
+      }
+    }
+    return found;
   }
 
   return {
-    async pushLead(instantlyCampaignId, lead, copy) {
-      const existing = await findInCampaign(instantlyCampaignId, lead);
-      if (existing) return { instantlyLeadId: existing.id };
-
-      const json = await post('/api/v2/leads/add', toAddLeadsBody(instantlyCampaignId, lead, copy));
-      const added = expectShape('instantly', addResponseSchema, json, 'add leads response');
-      if (typeof added.remaining_in_plan === 'number') {
-        observe?.({ service: 'instantly', remaining: { leads_in_plan: added.remaining_in_plan }, observedAt: new Date() });
+    async pushLeads(instantlyCampaignId, pushes) {
+      if (pushes.length > PUSH_BATCH_SIZE) throw new Error(`Instantly takes at most ${PUSH_BATCH_SIZE} leads a call, not ${pushes.length}`);
+      if (pushes.length === 0) return [];
+      const ids = await findInCampaign(instantlyCampaignId, pushes);
+      const toAdd = pushes.filter(({ lead }) => !ids.has(lead.leadId));
+      let refusal = 'Instantly did not add the lead';
+      if (toAdd.length > 0) {
+        const json = await post('/api/v2/leads/add', toAddLeadsBody(instantlyCampaignId, toAdd));
+        const added = expectShape('instantly', addResponseSchema, json, 'add leads response');
+        if (typeof added.remaining_in_plan === 'number') {
+          observe?.({ service: 'instantly', remaining: { leads_in_plan: added.remaining_in_plan }, observedAt: new Date() });
+        }
+        for (const created of added.created_leads ?? []) {
+          const push = toAdd[created.index];
+          if (push) ids.set(push.lead.leadId, created.id);
+        }
+        refusal = `Instantly did not add the lead (this call: ${added.in_blocklist ?? 0} in blocklist, ${added.invalid_email_count ?? 0} invalid email, ${added.skipped_count ?? 0} skipped)`;
+        // Not created: a racing push added it first (then it is in the campaign), or Instantly refused it.
+        const notCreated = toAdd.filter(({ lead }) => !ids.has(lead.leadId));
+        if (notCreated.length > 0) for (const [leadId, id] of await findInCampaign(instantlyCampaignId, notCreated)) ids.set(leadId, id);
       }
-      const created = added.created_leads?.[0];
-      if (created) return { instantlyLeadId: created.id };
-      // Skipped (a racing push added it first): it is in the campaign, so look it up.
-      const skipped = await findInCampaign(instantlyCampaignId, lead);
-      if (skipped) return { instantlyLeadId: skipped.id };
-      throw new ServiceError('instantly', 'server_error', `instantly: lead ${lead.leadId} was accepted but no lead id came back`);
+      return pushes.map(({ lead }): PushedLead => {
+        const instantlyLeadId = ids.get(lead.leadId);
+        return instantlyLeadId ? { leadId: lead.leadId, instantlyLeadId } : { leadId: lead.leadId, refused: refusal };
+      });
     },
   };
 }

@@ -98,12 +98,25 @@ export interface LeadProviders {
   enrichLead(lead: LeadForOutreach): Promise<Research>;
   /** OpenAI chat completion writing personalised email copy. */
   writeCopy(lead: LeadForOutreach, research: string, prompt: string): Promise<EmailCopy>;
-  /** Instantly v2: add the lead to an outreach campaign. Idempotent per leadId across retries and crashes. */
-  pushLead(instantlyCampaignId: string, lead: LeadForOutreach, copy: EmailCopy): Promise<{ instantlyLeadId: string }>;
+  /**
+   * Instantly v2: add up to PUSH_BATCH_SIZE leads to one outreach campaign in one call. Idempotent per leadId across
+   * retries and crashes. Each lead comes back with its Instantly id, or why Instantly would not take it.
+   */
+  pushLeads(instantlyCampaignId: string, leads: LeadToPush[]): Promise<PushedLead[]>;
 }
+
+export interface LeadToPush {
+  lead: LeadForOutreach;
+  copy: EmailCopy;
+}
+
+export type PushedLead = { leadId: string; instantlyLeadId: string } | { leadId: string; refused: string };
 
 /** People one Apollo bulk enrichment call takes. */
 export const ENRICH_BATCH_SIZE = 10;
+
+/** Leads one Instantly bulk add takes (POST /api/v2/leads/add). */
+export const PUSH_BATCH_SIZE = 1_000;
 
 /**
  * What a service said about its remaining allowance on one answer: rate-limit headers (Apollo's

@@ -90,8 +90,14 @@ async function settle(tx: Tx, job: ClaimedJob, data: { status: 'COMPLETED' | 'FA
   return { settled: count === 1, campaignRunning: campaign?.status === 'RUNNING' };
 }
 
-/** Each type for each lead, or one batch job per group of leads (FIND_EMAILS). */
-export type NextJobs = { leadIds: string[]; types: JobType[] } | { batches: string[][]; type: JobType };
+/**
+ * Each type for each lead; one batch job per group of leads (FIND_EMAILS); or the leads joined to the campaign's
+ * open batch of `type` (PUSH_TO_INSTANTLY), up to `size` leads, a new batch opened when none has room.
+ */
+export type NextJobs =
+  | { leadIds: string[]; types: JobType[] }
+  | { batches: string[][]; type: JobType }
+  | { joinBatch: { leadIds: string[]; type: JobType; size: number } };
 
 /** The lead fields a job's step may set, and their columns. */
 const LEAD_PATCH_COLUMNS = {
@@ -141,22 +147,38 @@ function leadPatchesJson(leadUpdates: JobCompletion['leadUpdates'] = []): string
   );
 }
 
+/** The jobs to create as JSON; a batch to join is created only when no open batch has room (see completeJob). */
 function nextJobsJson(next: NextJobs): string {
   const jobs =
-    'batches' in next
-      ? next.batches.filter((batch) => batch.length > 0).map((leadIds) => ({ lead_id: null, lead_ids: leadIds, type: next.type }))
-      : next.leadIds.flatMap((leadId) => next.types.map((type) => ({ lead_id: leadId, lead_ids: [], type })));
+    'joinBatch' in next
+      ? next.joinBatch.leadIds.length > 0
+        ? [{ lead_id: null, lead_ids: next.joinBatch.leadIds, type: next.joinBatch.type }]
+        : []
+      : 'batches' in next
+        ? next.batches.filter((batch) => batch.length > 0).map((leadIds) => ({ lead_id: null, lead_ids: leadIds, type: next.type }))
+        : next.leadIds.flatMap((leadId) => next.types.map((type) => ({ lead_id: leadId, lead_ids: [], type })));
   return JSON.stringify(jobs);
+}
+
+/** The batch to join, if any: its type, the leads and the batch size (nulls when the next jobs are not joined). */
+function joinedBatch(next: NextJobs) {
+  if (!('joinBatch' in next) || next.joinBatch.leadIds.length === 0) return { type: null, leadIds: [], size: 0 };
+  return next.joinBatch;
 }
 
 /**
  * COMPLETED, the leads' new fields, and the next jobs: PENDING (returned, to dispatch) while the campaign
  * runs, PAUSED if it paused meanwhile (a resume turns them PENDING). A result in flight is always kept.
  *
+ * Leads that join a batch go into the campaign's open batch of that type: one never claimed (attempts 0, so the
+ * leads an attempt runs are the leads it claimed) with room for them, locked here so a claim cannot close it
+ * unseen; a claim that got there first leaves it closed and a new batch opens (returned, to dispatch).
+ *
  * One statement (a job's hot path). The lock order holds inside it: the job is settled only after its campaign's
  * shared lock (`settled` waits for `campaign`), and the leads and next jobs are written only for a settled job.
  */
 export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], next }: JobCompletion): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
+  const join = joinedBatch(next);
   const [result] = await db.$queryRaw<{ settled: boolean; next_jobs: JobRef[] }[]>`
     WITH campaign AS MATERIALIZED (
       SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE
@@ -171,17 +193,30 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
       FROM jsonb_array_elements(${leadPatchesJson(leadUpdates)}::jsonb) AS p(patch), settled
       WHERE l.id = (p.patch->>'id')::uuid
       RETURNING l.id
+    ), open_batch AS MATERIALIZED (
+      -- A row a claim changed meanwhile is re-checked once the claim commits (no longer attempts 0: skipped).
+      SELECT j.id FROM jobs j, settled
+      WHERE j.campaign_id = ${job.campaign_id}::uuid AND j.type = ${join.type}::"JobType" AND j.lead_id IS NULL
+        AND j.status IN ('PENDING', 'PAUSED') AND j.attempts = 0
+        AND cardinality(j.lead_ids) + ${join.leadIds.length} <= ${join.size}
+      ORDER BY j.created_at LIMIT 1
+      FOR UPDATE OF j
+    ), joined AS (
+      UPDATE jobs SET lead_ids = jobs.lead_ids || ${join.leadIds}::uuid[], updated_at = now()
+      FROM open_batch WHERE jobs.id = open_batch.id
+      RETURNING jobs.id
     ), created AS (
       INSERT INTO jobs (id, campaign_id, lead_id, lead_ids, type, status, error, updated_at)
       SELECT gen_random_uuid(), ${job.campaign_id}::uuid, n.lead_id, n.lead_ids, n.type,
              CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING'::"JobStatus" ELSE 'PAUSED'::"JobStatus" END,
              CASE WHEN campaign.status = 'RUNNING' THEN NULL ELSE ${jobPausedReason(job.campaign_id)} END, now()
       FROM jsonb_to_recordset(${nextJobsJson(next)}::jsonb) AS n(lead_id uuid, lead_ids uuid[], type "JobType"), settled, campaign
+      WHERE NOT EXISTS (SELECT FROM open_batch)
       RETURNING id, type, status
     )
     SELECT EXISTS (SELECT FROM settled) AS settled,
            COALESCE((SELECT json_agg(json_build_object('id', id, 'type', type)) FROM created WHERE status = 'PENDING'), '[]') AS next_jobs`;
-  // Unsettled, nothing was written: `patched` and `created` join `settled`.
+  // Unsettled, nothing was written: `patched`, `joined` and `created` join `settled`.
   return { settled: result!.settled, nextJobs: result!.next_jobs };
 }
 

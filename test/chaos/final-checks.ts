@@ -113,9 +113,12 @@ export async function runFinalChecks({ db, temporal, simulator, recorder, campai
     );
   }
 
-  // ---- jobs: one per lead and type, one FETCH_LEADS per campaign, none left unfinished -------------
+  // ---- jobs: each lead in one job of each type (its own, or a batch's), one FETCH_LEADS per campaign, none unfinished
   const duplicateJobs = await db.query(
-    `SELECT campaign_id, lead_id, type, count(*)::int AS copies FROM jobs WHERE campaign_id = ANY($1::uuid[])
+    `SELECT campaign_id, lead_id, type, count(*)::int AS copies
+     FROM (SELECT campaign_id, lead_id, type FROM jobs WHERE lead_id IS NOT NULL OR type = 'FETCH_LEADS'
+           UNION ALL SELECT campaign_id, unnest(lead_ids), type FROM jobs) covered
+     WHERE campaign_id = ANY($1::uuid[])
      GROUP BY campaign_id, lead_id, type HAVING count(*) > 1 LIMIT 50`,
     [campaignIds],
   );

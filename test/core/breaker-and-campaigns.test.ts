@@ -7,6 +7,7 @@ import {
 } from '../../workflows/definitions';
 import { createHarness, eventually, type Harness } from '../helpers/core-harness';
 import { startTimeSkippingEnv } from '../helpers/temporal';
+import { expectEachLeadCoveredOnce } from '../helpers/job-coverage';
 
 let env: TestWorkflowEnvironment;
 let h: Harness;
@@ -85,10 +86,12 @@ describe('campaign workflow', () => {
     h = await createHarness(env);
     const [id] = await h.launch(1, 3);
     expect(await result(id!)).toBe('COMPLETED');
-    const campaign = await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! }, include: { jobs: true } });
+    const campaign = await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! }, include: { jobs: true, leads: true } });
     expect(campaign.status).toBe('COMPLETED');
-    // Fetch, one email-enrichment batch (up to 10 leads), then four jobs per lead.
-    expect(campaign.jobs).toHaveLength(1 + 1 + 3 * 4);
+    // Fetch, one email-enrichment batch (up to 10 leads), three jobs per lead, and push batches covering every lead once.
+    const batches = expectEachLeadCoveredOnce(campaign.jobs, campaign.leads.map((lead) => lead.id));
+    expect(batches.FIND_EMAILS).toBe(1);
+    expect(batches.PUSH_TO_INSTANTLY).toBe(h.providers.pushBatches.length);
     await expectCompletedExactlyOnce([id!]);
     await expectBreaker('CLOSED', 'ACTIVE');
   });
@@ -108,6 +111,26 @@ describe('campaign workflow', () => {
     expect(await h.db.prisma.lead.count({ where: { campaignId: id, status: 'PUSHED' } })).toBe(2);
     const snapshot = await expectBreaker('CLOSED', 'ACTIVE');
     expect(snapshot.services.millionverifier.failure_count).toBe(0);
+  });
+
+  it('fails only the lead Instantly will not take; the rest of its push batch is PUSHED and the breaker stays closed', async () => {
+    h = await createHarness(env);
+    const id = await h.createCampaign({ leadLimit: 3, keywords: 'blocked' });
+    h.providers.refusedByInstantly.add('person2@blocked.example.com');
+    await h.startCampaign(id);
+    expect(await result(id)).toBe('COMPLETED');
+
+    const leads = await h.db.prisma.lead.findMany({ where: { campaignId: id }, orderBy: { email: 'asc' } });
+    expect(leads.map((lead) => [lead.email, lead.status, lead.instantlyLeadId])).toEqual([
+      ['person0@blocked.example.com', 'PUSHED', `inst-${leads[0]!.id}`],
+      ['person1@blocked.example.com', 'PUSHED', `inst-${leads[1]!.id}`],
+      ['person2@blocked.example.com', 'FAILED', null],
+    ]);
+    // The call succeeded: its job COMPLETED, nothing PAUSED or FAILED.
+    const pushJobs = await h.db.prisma.job.findMany({ where: { campaignId: id, type: 'PUSH_TO_INSTANTLY' } });
+    expect(pushJobs.every((job) => job.status === 'COMPLETED')).toBe(true);
+    expect(await h.db.prisma.job.count({ where: { campaignId: id, status: { not: 'COMPLETED' } } })).toBe(0);
+    expect((await expectBreaker('CLOSED', 'ACTIVE')).services.instantly.failure_count).toBe(0);
   });
 
   it('pauses its campaign as soon as any job is paused, even when the breaker stays closed', async () => {
@@ -151,7 +174,8 @@ describe('campaign workflow', () => {
     expect(described.runId).not.toBe(handle.firstExecutionRunId);
     expect(described.historyLength).toBeLessThan(400);
     await expectCompletedExactlyOnce([id], 20);
-    expect(await h.db.prisma.job.count()).toBe(1 + 2 + 20 * 4);
+    const leads = await h.db.prisma.lead.findMany({ where: { campaignId: id } });
+    expect(expectEachLeadCoveredOnce(await h.db.prisma.job.findMany(), leads.map((lead) => lead.id)).FIND_EMAILS).toBe(2);
   });
 });
 

@@ -4,8 +4,10 @@ import {
   type EmailMatch,
   type LeadForOutreach,
   type LeadProviders,
+  type LeadToPush,
   type Person,
   type PersonToMatch,
+  type PushedLead,
   type SearchCriteria,
   ServiceError,
   type ServiceFailureKind,
@@ -20,9 +22,13 @@ import {
 export class ScriptedProviders implements LeadProviders {
   readonly calls = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
   readonly pushes: { instantlyCampaignId: string; leadId: string; email: string }[] = [];
+  /** The size of each Instantly call's batch. */
+  readonly pushBatches: number[] = [];
   private readonly down = new Map<ServiceName, { kind: ServiceFailureKind; message?: string }>();
   private readonly held = new Map<ServiceName, { promise: Promise<void>; release: () => void }>();
   readonly refusedEmails = new Set<string>();
+  /** Addresses Instantly's bulk add leaves out (as it does a blocklisted one): refused in the answer, not an error. */
+  readonly refusedByInstantly = new Set<string>();
   /** Callers currently held in flight, per service. */
   readonly waiting = Object.fromEntries(SERVICES.map((s) => [s, 0])) as Record<ServiceName, number>;
 
@@ -118,9 +124,13 @@ export class ScriptedProviders implements LeadProviders {
     return { subject: `Hi ${lead.firstName}`, body: `${prompt} ${research}` };
   }
 
-  async pushLead(instantlyCampaignId: string, lead: LeadForOutreach) {
+  async pushLeads(instantlyCampaignId: string, leads: LeadToPush[]): Promise<PushedLead[]> {
     await this.enter('instantly');
-    this.pushes.push({ instantlyCampaignId, leadId: lead.leadId, email: lead.email });
-    return { instantlyLeadId: `inst-${lead.leadId}` };
+    this.pushBatches.push(leads.length);
+    return leads.map(({ lead }) => {
+      if (this.refusedByInstantly.has(lead.email)) return { leadId: lead.leadId, refused: `Instantly did not add ${lead.email}` };
+      this.pushes.push({ instantlyCampaignId, leadId: lead.leadId, email: lead.email });
+      return { leadId: lead.leadId, instantlyLeadId: `inst-${lead.leadId}` };
+    });
   }
 }

@@ -2,7 +2,7 @@
 import { simulatedVerdict } from '../../src/simulator/services/millionverifier';
 import { DEFAULT_SEED } from '../../src/simulator/fake-data';
 import { createProviders, type LimitsObservation, type Person } from '../../src/providers';
-import { LEAD, useSimulator } from '../simulator/use-simulator';
+import { LEAD, pushOne, useSimulator } from '../simulator/use-simulator';
 
 const harness = useSimulator();
 
@@ -93,7 +93,7 @@ describe('rate-limit headers', () => {
     await providers.searchPeople({ titles: ['CTO'] }, 1, 5);
     await providers.writeCopy(LEAD, 'research', 'prompt');
     await providers.verifyEmail(LEAD.email);
-    await providers.pushLead('campaign-limits', LEAD, { subject: 's', body: 'b' });
+    await pushOne(providers, 'campaign-limits', LEAD, { subject: 's', body: 'b' });
     const apollo = seen.filter((o) => o.service === 'apollo');
     expect(apollo.map((o) => o.remaining.minute_requests)).toEqual([199, 198]);
     expect(apollo[0]!.remaining).toEqual({ minute_requests: 199, hourly_requests: 3999, daily_requests: 19999 });
@@ -175,10 +175,10 @@ describe('openai writeCopy', () => {
   });
 });
 
-describe('instantly pushLead', () => {
+describe('instantly pushLeads', () => {
   test('adds the lead to the campaign with our lead id and the copy', async () => {
     const copy = { subject: 'Hello Ada', body: 'A short note.' };
-    const { instantlyLeadId } = await harness.providers().pushLead('campaign-a', LEAD, copy);
+    const { instantlyLeadId } = await pushOne(harness.providers(), 'campaign-a', LEAD, copy);
     const leads = await harness.control.instantlyLeads('campaign-a');
     expect(leads).toHaveLength(1);
     expect(leads[0]).toMatchObject({

@@ -133,13 +133,6 @@ describe('inputs the real services refuse are DataErrors', () => {
     expect(error).toBeInstanceOf(DataError);
     expect((error as DataError).message).toMatch(/context length/);
   });
-
-  test('instantly: an address that is not an email (400), and nothing is stored', async () => {
-    const error = await rejectionOf(harness.providers().pushLead('campaign-bad', { ...LEAD, email: 'not-an-email' }, { subject: 's', body: 'b' }));
-    expect(error).toBeInstanceOf(DataError);
-    expect((error as DataError).status).toBe(400);
-    expect(await harness.control.instantlyLeads('campaign-bad')).toHaveLength(0);
-  });
 });
 
 describe('error_rate and counters', () => {

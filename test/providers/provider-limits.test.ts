@@ -3,7 +3,7 @@ import { createLimitsRecorder, readProviderLimits } from '../../src/db/provider-
 import { createProviders } from '../../src/providers';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { LEAD, useSimulator } from '../simulator/use-simulator';
+import { LEAD, pushOne, useSimulator } from '../simulator/use-simulator';
 
 const harness = useSimulator();
 let db: TestDatabase;
@@ -46,7 +46,7 @@ test('every service the clients hear from gets its row: headers and balances', a
   await providers.searchPeople({ titles: ['CTO'] }, 1, 5);
   await providers.verifyEmail(LEAD.email);
   await providers.writeCopy(LEAD, 'research', 'prompt');
-  await providers.pushLead('campaign-limits', LEAD, { subject: 's', body: 'b' });
+  await pushOne(providers, 'campaign-limits', LEAD, { subject: 's', body: 'b' });
   await recorder.close();
   const limits = await readProviderLimits(db.prisma);
   expect(Object.keys(limits).sort()).toEqual(['apollo', 'instantly', 'millionverifier', 'openai']);

@@ -91,6 +91,19 @@ test('Instantly keeps duplicates a careless client would create, and shows them'
   expect(new Set(json.data.leads.map((l: { id: string }) => l.id)).size).toBe(2);
 });
 
+test('a bulk add never adds an address its campaign holds; skip_if_in_campaign skips one held by any campaign', async () => {
+  const bulkAdd = (body: Record<string, unknown>) =>
+    harness.request('POST', '/instantly/api/v2/leads/add', { headers: { authorization: 'Bearer k' }, body });
+  const first = await bulkAdd({ campaign_id: 'c-1', leads: [{ email: 'a@example.com' }, { email: 'b@example.com' }] });
+  expect(first.json).toMatchObject({ leads_uploaded: 2, duplicated_leads: 0, created_leads: [{ index: 0 }, { index: 1 }] });
+  const again = await bulkAdd({ campaign_id: 'c-1', leads: [{ email: 'B@example.com' }, { email: 'c@example.com' }, { email: 'nope' }] });
+  expect(again.json).toMatchObject({ total_sent: 3, leads_uploaded: 1, duplicated_leads: 1, invalid_email_count: 1, created_leads: [{ index: 1, email: 'c@example.com' }] });
+  const elsewhere = await bulkAdd({ campaign_id: 'c-2', skip_if_in_campaign: true, leads: [{ email: 'a@example.com' }, { email: 'd@example.com' }] });
+  expect(elsewhere.json).toMatchObject({ leads_uploaded: 1, skipped_count: 1, created_leads: [{ index: 1, email: 'd@example.com' }] });
+  expect((await harness.control.instantlyLeads('c-1')).map((l) => l.email)).toEqual(['a@example.com', 'b@example.com', 'c@example.com']);
+  expect((await harness.control.instantlyLeads('c-2')).map((l) => l.email)).toEqual(['d@example.com']);
+});
+
 test('skip_if_in_campaign answers with the lead already there', async () => {
   const first = await instantlyCreate({ campaign: 'c-1', email: 'once@example.com' });
   const again = await instantlyCreate({ campaign: 'c-1', email: 'ONCE@example.com', skip_if_in_campaign: true });

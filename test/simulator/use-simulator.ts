@@ -1,5 +1,5 @@
 /** Starts one in-process simulator per test file (port 0) and resets it before each test. */
-import { createProviders, type LeadForOutreach, type LeadProviders, type ProvidersConfig, type ServiceName } from '../../src/providers';
+import { createProviders, type EmailCopy, type LeadForOutreach, type LeadProviders, type ProvidersConfig, type ServiceName } from '../../src/providers';
 import { SimulatorControl } from '../../src/simulator/control';
 import { simulatorProvidersConfig } from '../../src/simulator/provider-config';
 import { type RunningSimulator, type SimulatorOptions, startSimulator } from '../../src/simulator/server';
@@ -52,13 +52,20 @@ export const LEAD: LeadForOutreach = {
 
 export const COPY = { subject: 'An idea for Analytical Engines', body: 'Hi Ada, ...' };
 
+/** One lead through Instantly's bulk add, as a batch of one: its Instantly id (a refusal fails the test). */
+export async function pushOne(providers: LeadProviders, campaign: string, lead: LeadForOutreach = LEAD, copy: EmailCopy = COPY): Promise<{ instantlyLeadId: string }> {
+  const [result] = await providers.pushLeads(campaign, [{ lead, copy }]);
+  if (!result || !('instantlyLeadId' in result)) throw new Error(`Instantly refused ${lead.leadId}: ${JSON.stringify(result)}`);
+  return result;
+}
+
 /** One representative call per service, so error cases can run over all five. */
 export const CALLS: Record<ServiceName, (providers: LeadProviders) => Promise<unknown>> = {
   apollo: (p) => p.searchPeople({ titles: ['CTO'] }, 1, 5),
   millionverifier: (p) => p.verifyEmail(LEAD.email),
   perplexity: (p) => p.enrichLead(LEAD),
   openai: (p) => p.writeCopy(LEAD, 'Analytical Engines builds calculating machines.', 'Keep it short.'),
-  instantly: (p) => p.pushLead('campaign-errors', LEAD, COPY),
+  instantly: (p) => pushOne(p, 'campaign-errors'),
 };
 
 /** The rejection of `promise`, failing the test if it resolved. */

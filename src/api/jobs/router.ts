@@ -6,7 +6,8 @@ import { jobView } from './view';
 
 export const jobsFeature: ApiFeature = {
   tag: 'Jobs',
-  description: "A campaign's units of work: one per lead and step (FETCH_LEADS, VERIFY_EMAIL, ENRICH_LEAD, WRITE_COPY, PUSH_TO_INSTANTLY).",
+  description:
+    "A campaign's units of work: FETCH_LEADS once; one per lead for VERIFY_EMAIL, ENRICH_LEAD and WRITE_COPY; batches of leads for FIND_EMAILS (up to 10) and PUSH_TO_INSTANTLY (up to 1,000).",
   routes: [
     defineRoute({
       method: 'get',

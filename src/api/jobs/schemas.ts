@@ -10,8 +10,8 @@ export const listJobsQuery = z.strictObject({ status: z.enum(JOB_STATUSES).optio
 export const jobData = z.object({
   id: z.uuid(),
   campaign_id: z.uuid(),
-  lead_id: z.uuid().nullable().meta({ description: 'null for the campaign-level FETCH_LEADS job and for FIND_EMAILS batches' }),
-  lead_ids: z.array(z.uuid()).meta({ description: 'The leads a FIND_EMAILS batch covers (up to 10); empty for other jobs' }),
+  lead_id: z.uuid().nullable().meta({ description: 'null for the campaign-level FETCH_LEADS job and for batches (FIND_EMAILS, PUSH_TO_INSTANTLY)' }),
+  lead_ids: z.array(z.uuid()).meta({ description: 'The leads a batch covers (FIND_EMAILS up to 10, PUSH_TO_INSTANTLY up to 1,000); empty for other jobs' }),
   type: z.enum(JOB_TYPES),
   status: z.enum(JOB_STATUSES),
   attempts: z.int().min(0),

@@ -1,6 +1,9 @@
 /**
- * Simulated Instantly API v2: leads kept in memory per campaign. Like the real API it adds a second
- * lead with the same email unless skip_if_in_campaign is set, so a non-idempotent push is observable.
+ * Simulated Instantly API v2 (OpenAPI 2.0.0, Nov 2026): leads kept in memory per campaign. Like the real API, a single
+ * create (POST /api/v2/leads) adds a second lead with the same email unless skip_if_in_campaign is set, so a
+ * non-idempotent push is observable; a bulk add (POST /api/v2/leads/add) never adds an address the campaign already
+ * holds (duplicated_leads), its skip_if_in_campaign skips an address found in ANY campaign (skipped_count), and an
+ * invalid address is counted (invalid_email_count) rather than failing the whole request.
  */
 import { z } from 'zod';
 import { issuesText } from '../validation';
@@ -25,12 +28,14 @@ const createLeadSchema = z.looseObject({
 
 const leadInputSchema = createLeadSchema.omit({ campaign: true, skip_if_in_campaign: true });
 type LeadInput = z.output<typeof leadInputSchema>;
+// A bulk add checks each address itself: a bad one is counted, not a 400 for the whole request.
+const bulkLeadInputSchema = leadInputSchema.extend({ email: z.string().optional() });
 
 /** POST /api/v2/leads/add: 1 to 1,000 leads for a campaign. */
 export const ADD_LEADS_LIMIT = 1_000;
 const addLeadsSchema = z.looseObject({
   campaign_id: z.string().min(1),
-  leads: z.array(leadInputSchema).min(1).max(ADD_LEADS_LIMIT, `leads takes at most ${ADD_LEADS_LIMIT} leads`),
+  leads: z.array(bulkLeadInputSchema).min(1).max(ADD_LEADS_LIMIT, `leads takes at most ${ADD_LEADS_LIMIT} leads`),
   skip_if_in_campaign: z.boolean().optional(),
 });
 
@@ -40,6 +45,8 @@ const UPLOAD_LIMIT = 1_000_000;
 const listLeadsSchema = z.looseObject({
   campaign: z.string().optional(),
   search: z.string().optional(),
+  /** Addresses the leads must have. */
+  contacts: z.array(z.string()).optional(),
   limit: z.number().int().min(1).max(100).default(100),
   starting_after: z.string().optional(),
 });
@@ -131,18 +138,22 @@ export function createInstantlyService(seed: string): InstantlySimService {
           if (denied) return denied;
           const parsed = addLeadsSchema.safeParse(body ?? {});
           if (!parsed.success) return errorReply(400, issuesText(parsed.error));
-          const { campaign_id: campaign, leads: incoming, skip_if_in_campaign: skip } = parsed.data;
+          const { campaign_id: campaign, leads: incoming, skip_if_in_campaign: skipInWorkspace } = parsed.data;
           const seen = new Set<string>();
           const created: Array<{ id: string; email: string; index: number }> = [];
           let skipped = 0;
           let duplicates = 0;
-          incoming.forEach((input, index) => {
-            const email = input.email.toLowerCase();
+          let alreadyInCampaign = 0;
+          let invalid = 0;
+          incoming.forEach(({ email: rawEmail, ...input }, index) => {
+            if (rawEmail === undefined || !z.email().safeParse(rawEmail).success) return void (invalid += 1);
+            const email = rawEmail.toLowerCase();
             if (seen.has(email)) return void (duplicates += 1);
             seen.add(email);
-            const { lead, created: isNew } = addLead(campaign, input, skip === true);
+            if (skipInWorkspace && leads.some((lead) => lead.email.toLowerCase() === email)) return void (skipped += 1);
+            const { lead, created: isNew } = addLead(campaign, { ...input, email: rawEmail }, true);
             if (isNew) created.push({ id: lead.id, email: lead.email, index });
-            else skipped += 1;
+            else alreadyInCampaign += 1;
           });
           return {
             status: 200,
@@ -151,9 +162,10 @@ export function createInstantlyService(seed: string): InstantlySimService {
               total_sent: incoming.length,
               leads_uploaded: created.length,
               in_blocklist: 0,
-              duplicated_leads: 0,
+              blocklist_used: null,
+              duplicated_leads: alreadyInCampaign,
               skipped_count: skipped,
-              invalid_email_count: 0,
+              invalid_email_count: invalid,
               incomplete_count: 0,
               duplicate_email_count: duplicates,
               remaining_in_plan: remainingInPlan,
@@ -170,11 +182,13 @@ export function createInstantlyService(seed: string): InstantlySimService {
           if (denied) return denied;
           const parsed = listLeadsSchema.safeParse(body ?? {});
           if (!parsed.success) return errorReply(400, issuesText(parsed.error));
-          const { campaign, search, limit, starting_after: after } = parsed.data;
+          const { campaign, search, contacts, limit, starting_after: after } = parsed.data;
           const needle = search?.toLowerCase();
+          const addresses = contacts && new Set(contacts.map((email) => email.toLowerCase()));
           const matching = leads.filter(
             (lead) =>
               (campaign === undefined || lead.campaign === campaign) &&
+              (addresses === undefined || addresses.has(lead.email.toLowerCase())) &&
               (needle === undefined || [lead.email, lead.first_name, lead.last_name].some((field) => field?.toLowerCase().includes(needle))),
           );
           const start = after === undefined ? 0 : matching.findIndex((lead) => lead.id === after) + 1;
