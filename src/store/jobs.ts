@@ -5,7 +5,7 @@ import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
 import { LEAD_FOR_STEP_OF_JOB, type LeadForStep } from './leads';
 import { HELD, lockGateShared } from './system-state';
-import { JOB_TX, type Db, type Tx } from './tx';
+import type { Db } from './tx';
 
 export interface ClaimedJob {
   id: string;
@@ -79,15 +79,20 @@ export async function whyNotClaimed(db: Db, { jobId, dispatchId }: Dispatch): Pr
   return { kind: 'refused', reason: job.campaign.statusReason ?? jobPausedReason(job.campaignId) };
 }
 
-/** The campaign first (lock order), then the job: settled only while this attempt still owns it. */
-async function settle(tx: Tx, job: ClaimedJob, data: { status: 'COMPLETED' | 'FAILED'; error: string | null }): Promise<{ settled: boolean; campaignRunning: boolean }> {
-  const [campaign] = await tx.$queryRaw<{ status: string }[]>`
-    SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE`;
-  const { count } = await tx.job.updateMany({
-    where: { id: job.id, attempts: job.attempts, status: { in: ['PENDING', 'PROCESSING', 'PAUSED'] } },
-    data: { status: data.status, error: data.error === null ? null : storableText(data.error), completedAt: new Date() },
-  });
-  return { settled: count === 1, campaignRunning: campaign?.status === 'RUNNING' };
+/**
+ * The CTEs `campaign` and `settled` that open every statement finishing a job: the campaign's shared lock first
+ * (lock order), then the job COMPLETED or FAILED, only while this attempt still owns it.
+ */
+function settling(job: ClaimedJob, status: 'COMPLETED' | 'FAILED', error: string | null): Prisma.Sql {
+  return Prisma.sql`
+    campaign AS MATERIALIZED (
+      SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE
+    ), settled AS (
+      UPDATE jobs SET status = ${status}::"JobStatus", error = ${error === null ? null : storableText(error)}, completed_at = now(), updated_at = now()
+      WHERE id = ${job.id}::uuid AND attempts = ${job.attempts} AND status IN ('PENDING', 'PROCESSING', 'PAUSED')
+        AND EXISTS (SELECT FROM campaign)
+      RETURNING id
+    )`;
 }
 
 /**
@@ -180,14 +185,7 @@ function joinedBatch(next: NextJobs) {
 export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], next }: JobCompletion): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
   const join = joinedBatch(next);
   const [result] = await db.$queryRaw<{ settled: boolean; next_jobs: JobRef[] }[]>`
-    WITH campaign AS MATERIALIZED (
-      SELECT status FROM campaigns WHERE id = ${job.campaign_id}::uuid FOR SHARE
-    ), settled AS (
-      UPDATE jobs SET status = 'COMPLETED', error = NULL, completed_at = now(), updated_at = now()
-      WHERE id = ${job.id}::uuid AND attempts = ${job.attempts} AND status IN ('PENDING', 'PROCESSING', 'PAUSED')
-        AND EXISTS (SELECT FROM campaign)
-      RETURNING id
-    ), patched AS (
+    WITH ${settling(job, 'COMPLETED', null)}, patched AS (
       -- A data-modifying CTE runs whether or not it is read.
       UPDATE leads l SET ${LEAD_PATCH_SET}
       FROM jsonb_array_elements(${leadPatchesJson(leadUpdates)}::jsonb) AS p(patch), settled
@@ -220,14 +218,16 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
   return { settled: result!.settled, nextJobs: result!.next_jobs };
 }
 
-/** The job's own data was refused: FAILED, and its leads with it. */
+/** The job's own data was refused: FAILED, and its leads with it (one statement, the same lock order). */
 export async function failJob(db: Db, job: ClaimedJob, error: string): Promise<boolean> {
-  return db.$transaction(async (tx) => {
-    const { settled } = await settle(tx, job, { status: 'FAILED', error });
-    const leadIds = job.lead_id ? [job.lead_id] : job.lead_ids;
-    if (settled && leadIds.length > 0) await tx.lead.updateMany({ where: { id: { in: leadIds } }, data: { status: 'FAILED' } });
-    return settled;
-  }, JOB_TX);
+  const leadIds = job.lead_id ? [job.lead_id] : job.lead_ids;
+  const [result] = await db.$queryRaw<{ settled: boolean }[]>`
+    WITH ${settling(job, 'FAILED', error)}, failed_leads AS (
+      UPDATE leads SET status = 'FAILED', updated_at = now() FROM settled WHERE leads.id = ANY(${leadIds}::uuid[])
+      RETURNING leads.id
+    )
+    SELECT EXISTS (SELECT FROM settled) AS settled`;
+  return result!.settled;
 }
 
 /** The last service error an attempt saw, for the operator (one row, one statement). */

@@ -15,8 +15,3 @@ export type Tx = Prisma.TransactionClient;
 /** Interactive transactions that may touch a whole backlog: well past Prisma's 5 s default. */
 export const BULK_TX = { maxWait: 30_000, timeout: 120_000 } as const;
 
-/**
- * A job's own transactions: short, but hundreds may queue for a pooled connection at once (every service's
- * activity slots), so waiting for one must not fail a paid call that already succeeded.
- */
-export const JOB_TX = { maxWait: 30_000, timeout: 30_000 } as const;
