@@ -4,6 +4,7 @@
  */
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client, Connection } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createApp, parseApiKeys, type ApiDeps } from '../../src/api/app';
@@ -13,6 +14,7 @@ import { PrismaClient as GeneratedPrismaClient } from '../../src/generated/prism
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 import { startDevServerEnv } from '../helpers/temporal';
+import { until } from '../helpers/until';
 import { campaignBody, KEYS } from './support/api-env';
 
 const API_KEYS = [
@@ -106,6 +108,51 @@ describe('database unreachable, Temporal up', () => {
     expect((await request(app).get('/api/v1/health').expect(503)).body).toEqual({ status: 'error', detail: 'Unavailable: database' });
     // The operator's log keeps the cause; the client never sees it.
     expect(lines.some((line) => line.msg === 'Request failed: Database is unavailable: try again shortly')).toBe(true);
+  });
+});
+
+const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
+
+// The chaos drill's restart of PostgreSQL once answered a campaign request with a 500: the server ended the
+// request's connection itself ("terminating connection due to administrator command", SQLSTATE 57P01).
+onPostgres('the database ends a request\'s connection (PostgreSQL restarting), Temporal up', () => {
+  let env: TestWorkflowEnvironment;
+  let db: TestDatabase;
+  let holder: PgClient;
+  beforeAll(async () => {
+    env = await startDevServerEnv();
+    db = await createTestDatabase('postgresql');
+    holder = new PgClient({ connectionString: db.url });
+    await holder.connect();
+  });
+  afterAll(async () => {
+    await holder?.end();
+    await db?.destroy();
+    await env?.teardown();
+  });
+
+  it('answers 503 naming the database, and the campaign is left as it was', async () => {
+    const { post } = appWith({ prisma: db.prisma, temporal: env.client });
+    const campaign = await db.prisma.campaign.create({
+      data: { name: 'c', status: 'RUNNING', searchCriteria: { titles: ['CTO'] }, leadLimit: 1, copyPrompt: 'p', instantlyCampaignId: 'i' },
+    });
+    // The pause waits at the campaign's row, then its connection is terminated under it.
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM campaigns WHERE id = $1 FOR UPDATE', [campaign.id]);
+    const answer = post(`/api/v1/campaigns/${campaign.id}/pause`, { reason: 'operator' }).then((response) => response);
+    const waiting = await until(async () => {
+      await holder.query('SELECT pg_stat_clear_snapshot()');
+      const { rows } = await holder.query<{ pid: number }>(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+      );
+      return rows[0]?.pid;
+    }, 'the pause waiting at the campaign', { timeoutMs: 10_000, intervalMs: 10 });
+    await holder.query('SELECT pg_terminate_backend($1)', [waiting]);
+    await holder.query('ROLLBACK');
+
+    const response = await answer;
+    expect({ status: response.status, body: response.body }).toEqual({ status: 503, body: { status: 'error', detail: 'Database is unavailable: try again shortly' } });
+    expect(await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ status: 'RUNNING', statusReason: null });
   });
 });
 

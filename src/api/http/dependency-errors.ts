@@ -16,6 +16,10 @@ const ADAPTER_CONNECTIVITY_KINDS = new Set([
   'TooManyConnections',
   'SocketTimeout',
 ]);
+// PostgreSQL's own word that the connection is gone or refused for now (the adapter passes them on as kind
+// "postgres"): class 08, connection exceptions; 57P01-57P03, the server shutting down, crashed or starting up
+// (a restart ends every session with 57P01).
+const POSTGRES_UNAVAILABLE_SQLSTATES = /^(08...|57P0[123])$/;
 
 /** `temporal-timeout`: no answer within the API's deadline (server slow or gone, or no worker). */
 export type Dependency = 'temporal' | 'temporal-timeout' | 'database';
@@ -41,8 +45,9 @@ function isDatabaseUnavailable(error: unknown): boolean {
   // Matched by name, not class: the generated client and the runtime may be loaded more than once.
   if (error.name === 'PrismaClientInitializationError') return true;
   if (error.name !== 'PrismaClientKnownRequestError') return false;
-  const { code, meta } = error as Error & { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string } } } };
+  const { code, meta } = error as Error & { code?: string; meta?: { driverAdapterError?: { cause?: { kind?: string; code?: string } } } };
   if (code && PRISMA_CONNECTIVITY_CODES.has(code)) return true;
-  const kind = meta?.driverAdapterError?.cause?.kind;
-  return kind !== undefined && ADAPTER_CONNECTIVITY_KINDS.has(kind);
+  const cause = meta?.driverAdapterError?.cause;
+  if (cause?.kind === 'postgres') return POSTGRES_UNAVAILABLE_SQLSTATES.test(cause.code ?? '');
+  return cause?.kind !== undefined && ADAPTER_CONNECTIVITY_KINDS.has(cause.kind);
 }
