@@ -3,6 +3,7 @@
  * see every answer; the API shows the table. Writes are throttled to one per service per interval (default 1 s)
  * with a trailing write, so a busy fleet costs the database a handful of upserts a second at most.
  */
+import { Prisma } from '../generated/prisma/client';
 import type { Logger } from '../logger';
 import type { LimitsObservation, LimitsObserver, ServiceName } from '../providers/types';
 import type { PrismaClient } from './database';
@@ -75,15 +76,30 @@ export function createLimitsRecorder(prisma: PrismaClient, logger: Logger, { int
 }
 
 /** Every service's last reading, keyed by service. */
+interface ProviderLimitRow {
+  service: string;
+  remaining: Record<string, number>;
+  resets: Record<string, string> | null;
+  observed_at: Date | string;
+}
+
+const LIMIT_ROWS = Prisma.sql`SELECT service, remaining, resets, observed_at FROM provider_limits ORDER BY service`;
+
 export async function readProviderLimits(prisma: PrismaClient): Promise<Record<string, ProviderLimitsView>> {
-  const rows = await prisma.providerLimit.findMany({ orderBy: { service: 'asc' } });
+  return providerLimitsOf(await prisma.$queryRaw<ProviderLimitRow[]>`${LIMIT_ROWS}`);
+}
+
+/** The same rows as a JSON array, for a read that takes them with others in one statement (then `providerLimitsOf`). */
+export const PROVIDER_LIMIT_ROWS_JSON = Prisma.sql`(SELECT COALESCE(json_agg(r), '[]') FROM (${LIMIT_ROWS}) r)`;
+
+export function providerLimitsOf(rows: ProviderLimitRow[]): Record<string, ProviderLimitsView> {
   return Object.fromEntries(
     rows.map((row) => [
       row.service,
       {
-        remaining: row.remaining as Record<string, number>,
-        resets: row.resets && Object.keys(row.resets).length > 0 ? (row.resets as Record<string, string>) : null,
-        observed_at: row.observedAt.toISOString(),
+        remaining: row.remaining,
+        resets: row.resets && Object.keys(row.resets).length > 0 ? row.resets : null,
+        observed_at: new Date(row.observed_at).toISOString(),
       },
     ]),
   );

@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client';
 import type { CampaignStatus, JobStatus } from '../generated/prisma/enums';
 import type { Db } from './tx';
 
@@ -16,10 +17,26 @@ const FOLD_AT_ROWS = 5_000;
 // Folds never wait for each other: one at a time, the others skip (any key unique to this table).
 const FOLD_LOCK_KEY = 0x5c0_0c7;
 
+export interface StatusCountRow {
+  entity: string;
+  status: string;
+  count: number;
+  rows: number;
+}
+
+const COUNT_ROWS = Prisma.sql`
+  SELECT entity, status, sum(delta)::int AS count, count(*)::int AS rows
+  FROM status_count_deltas GROUP BY entity, status`;
+
 export async function readStatusCounts(db: Db): Promise<StatusCounts> {
-  const rows = await db.$queryRaw<{ entity: string; status: string; count: number; rows: number }[]>`
-    SELECT entity, status, sum(delta)::int AS count, count(*)::int AS rows
-    FROM status_count_deltas GROUP BY entity, status`;
+  return statusCountsOf(db, await db.$queryRaw<StatusCountRow[]>`${COUNT_ROWS}`);
+}
+
+/** The same rows as a JSON array, for a read that takes them with others in one statement (then `statusCountsOf`). */
+export const STATUS_COUNT_ROWS_JSON = Prisma.sql`(SELECT COALESCE(json_agg(r), '[]') FROM (${COUNT_ROWS}) r)`;
+
+/** The counts from their summed rows; folds first when the rows have piled up. */
+export async function statusCountsOf(db: Db, rows: StatusCountRow[]): Promise<StatusCounts> {
   if (rows.reduce((sum, row) => sum + row.rows, 0) > FOLD_AT_ROWS) await foldStatusCounts(db);
   const counts: StatusCounts = { campaigns: {}, jobs: {} };
   for (const row of rows) {

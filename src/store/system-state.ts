@@ -13,11 +13,34 @@ export interface SystemStateRow {
   updated_at: Date;
 }
 
+const SYSTEM_STATE = Prisma.sql`
+  SELECT breaker_state, queue_state, opened_at, closed_at, metadata, generation, transition_seq, updated_at
+  FROM system_state WHERE id = 1`;
+const NO_STATE_YET: SystemStateRow = {
+  breaker_state: 'CLOSED',
+  queue_state: 'ACTIVE',
+  opened_at: null,
+  closed_at: null,
+  metadata: null,
+  generation: 0,
+  transition_seq: 0,
+  updated_at: new Date(0),
+};
+
 export async function readSystemState(db: Db | Tx): Promise<SystemStateRow> {
-  const [row] = await db.$queryRaw<SystemStateRow[]>`
-    SELECT breaker_state, queue_state, opened_at, closed_at, metadata, generation, transition_seq, updated_at
-    FROM system_state WHERE id = 1`;
-  return row ?? { breaker_state: 'CLOSED', queue_state: 'ACTIVE', opened_at: null, closed_at: null, metadata: null, generation: 0, transition_seq: 0, updated_at: new Date(0) };
+  const [row] = await db.$queryRaw<SystemStateRow[]>`${SYSTEM_STATE}`;
+  return row ?? NO_STATE_YET;
+}
+
+/** The same row as JSON, for a read that takes it with others in one statement; `systemStateOfJson` reads it. */
+export const SYSTEM_STATE_JSON = Prisma.sql`(SELECT row_to_json(s) FROM (${SYSTEM_STATE}) s)`;
+
+type Json<T> = { [K in keyof T]: T[K] extends Date ? string : T[K] extends Date | null ? string | null : T[K] };
+
+export function systemStateOfJson(json: Json<SystemStateRow> | null): SystemStateRow {
+  if (!json) return NO_STATE_YET;
+  const date = (value: string | null) => (value === null ? null : new Date(value));
+  return { ...json, opened_at: date(json.opened_at), closed_at: date(json.closed_at), updated_at: new Date(json.updated_at) };
 }
 
 /**

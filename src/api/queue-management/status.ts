@@ -1,12 +1,11 @@
-import { readProviderLimits } from '../../db/provider-limits';
 import type { ApiDeps } from '../deps';
 import { READ_DEADLINE_MS, withTemporalDeadline } from '../http/temporal-deadline';
-import { readStatusCounts } from '../../store/status-counts';
+import { readStatusSources } from '../../store/status-read';
 import { countsOf } from '../shared/status-counts';
 import { coalesced } from '../../util/coalesce';
 import { CAMPAIGN_STATUSES, JOB_STATUSES } from '../shared/statuses';
 import { circuitBreakerView, resumeBlockedReason } from './breaker-view';
-import { readSystemState, type SystemStateRow } from '../../store/system-state';
+import type { SystemStateRow } from '../../store/system-state';
 import type { BreakerMetadata, BreakerSnapshot } from '../../../workflows/definitions';
 
 /** The breaker's own details (per-service failure counts) may be this old when no transition happened since. */
@@ -52,7 +51,7 @@ class BreakerDetails {
  */
 export async function readQueueStatus(deps: ApiDeps) {
   const { prisma } = deps;
-  const [stored, counts, providers] = await Promise.all([readSystemState(prisma), readStatusCounts(prisma), readProviderLimits(prisma)]);
+  const { stored, counts, providers } = await readStatusSources(prisma);
   const details = await readsOf(deps).details.asOf(stored);
   const snapshot: BreakerSnapshot = {
     ...details,
