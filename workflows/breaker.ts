@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -29,13 +30,15 @@ import {
 
 // Well under Temporal's 51,200-event limit; failure signals after OPEN cost ~3 events each.
 const DEFAULT_HISTORY_LIMIT = 4_000;
+// A trip tells the campaign workflows beside its cascade; histories recorded before (after it) replay that order.
+const PAUSE_FAN_OUT_BESIDE_CASCADE = 'pause-fan-out-beside-cascade';
 
 /** Distributes Omit over the transition union, so each kind keeps its own fields. */
 type Unnumbered<T> = T extends unknown ? Omit<T, 'seq'> : never;
 
 interface QueuedTransition {
   transition: BreakerTransition;
-  /** Settled once the transition's database write (and, for a resume, its fan-out) is done. */
+  /** Settled once the transition's database write is done, and then for a trip its cascade, for a resume its fan-out. */
   done: (result: ResumeQueueResult | undefined) => void;
   failed: (error: unknown) => void;
 }
@@ -210,11 +213,25 @@ class Breaker {
         // The gate is closed. An operator's pause-service is answered once the database shows everything
         // PAUSED; the transition loop does not wait for that.
         const reason = written.cause ?? 'circuit breaker opened';
-        this.followUp(async () => {
-          await this.propagation.pauseCascade({ seq: transition.seq, reason, actor: transition.metadata.opened_by, service: transition.metadata.service });
-          done(undefined);
-          await this.propagation.fanOut({ target: 'PAUSED', reason });
-        }, failed);
+        const cascade = () =>
+          this.propagation.pauseCascade({ seq: transition.seq, reason, actor: transition.metadata.opened_by, service: transition.metadata.service });
+        if (patched(PAUSE_FAN_OUT_BESIDE_CASCADE)) {
+          // The write above already PAUSED every campaign row, which is all the fan-out reads: the workflows are
+          // told while the cascade still pauses the jobs. Its failure is only logged, as it was after `done`.
+          this.followUp(async () => {
+            await cascade();
+            done(undefined);
+          }, failed);
+          this.followUp(async () => {
+            await this.propagation.fanOut({ target: 'PAUSED', reason });
+          });
+        } else {
+          this.followUp(async () => {
+            await cascade();
+            done(undefined);
+            await this.propagation.fanOut({ target: 'PAUSED', reason });
+          }, failed);
+        }
       } else if (transition.kind === 'resumed') {
         this.followUp(async () => {
           const eligible = written.campaignsResumed ?? 0;

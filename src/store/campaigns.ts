@@ -191,12 +191,15 @@ export async function unacknowledgedCampaigns(db: Db, status: 'PAUSED' | 'RUNNIN
   return rows.map((row) => row.id);
 }
 
-/** The workflows of these campaigns acknowledged `status` (only where the database still says so). */
+/**
+ * The workflows of these campaigns acknowledged `status` (only where the database still says so). Locked in id
+ * order: a pause fan-out runs beside the cascade, which locks campaigns in batches.
+ */
 export async function recordAcknowledged(db: Db, status: 'PAUSED' | 'RUNNING', campaignIds: string[]): Promise<void> {
   if (campaignIds.length === 0) return;
   await db.$executeRaw`
     UPDATE campaigns SET workflow_status = ${status}::"CampaignStatus"
-    WHERE id = ANY(${campaignIds}::uuid[]) AND status = ${status}::"CampaignStatus"`;
+    WHERE id IN (SELECT id FROM campaigns WHERE id = ANY(${campaignIds}::uuid[]) AND status = ${status}::"CampaignStatus" ORDER BY id FOR UPDATE)`;
 }
 
 /** Operator pause of one campaign (API), written before the workflow is told. */
