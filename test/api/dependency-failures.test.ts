@@ -8,6 +8,7 @@ import { Client as PgClient } from 'pg';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import request from 'supertest';
 import { createApp, parseApiKeys, type ApiDeps } from '../../src/api/app';
+import { unavailableDependency } from '../../src/api/http/dependency-errors';
 import { BreakerClient } from '../../src/breaker/client';
 import type { PrismaClient } from '../../src/db/database';
 import { PrismaClient as GeneratedPrismaClient } from '../../src/generated/prisma/client';
@@ -153,6 +154,30 @@ onPostgres('the database ends a request\'s connection (PostgreSQL restarting), T
     const response = await answer;
     expect({ status: response.status, body: response.body }).toEqual({ status: 503, body: { status: 'error', detail: 'Database is unavailable: try again shortly' } });
     expect(await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).toMatchObject({ status: 'RUNNING', statusReason: null });
+  });
+});
+
+describe('a Temporal call cut off on its way', () => {
+  let env: TestWorkflowEnvironment;
+  beforeAll(async () => {
+    env = await startDevServerEnv();
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  // The chaos drill's Temporal restart once answered a campaign start with a 500: the breaker query ended CANCELLED.
+  it('is Temporal unavailable (a 503), not an unexpected error', async () => {
+    // No worker polls this queue: the query waits until it is cut off.
+    const handle = await env.client.workflow.start('breakerWorkflow', { workflowId: `cut-off-${Date.now()}`, taskQueue: 'nobody-polls-this' });
+    const cutOff = new AbortController();
+    setTimeout(() => cutOff.abort(), 300);
+    const error = await env.client.withAbortSignal(cutOff.signal, () => handle.query('breakerState')).then(
+      () => undefined,
+      (failure: unknown) => failure,
+    );
+    expect(String((error as Error).cause)).toMatch(/CANCELLED/);
+    expect(unavailableDependency(error)).toBe('temporal');
   });
 });
 

@@ -1,6 +1,9 @@
 import { isGrpcServiceError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 
-// gRPC status codes that mean "Temporal could not be reached or did not answer in time".
+// gRPC status codes that mean "Temporal could not be reached or did not answer in time". CANCELLED: a call cut
+// off on its way (the chaos drill saw a breaker query end so while the Temporal server restarted); the API never
+// cancels a call whose answer it still wants.
+const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
 const GRPC_UNAVAILABLE = 14;
 
@@ -35,7 +38,7 @@ function temporalFailure(error: unknown): Dependency | undefined {
     // grpc-js's Status enum, read as the number it is (the enum belongs to a package we do not depend on).
     const code: number | undefined = isGrpcServiceError(cause) ? cause.code : undefined;
     if (code === GRPC_DEADLINE_EXCEEDED) return 'temporal-timeout';
-    if (code === GRPC_UNAVAILABLE) return 'temporal';
+    if (code === GRPC_UNAVAILABLE || code === GRPC_CANCELLED) return 'temporal';
   }
   return undefined;
 }
