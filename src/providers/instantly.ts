@@ -81,10 +81,10 @@ export function createInstantlyClient(config: ServiceConfig, observe?: LimitsObs
   async function findInCampaign(campaignId: string, pushes: LeadToPush[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     for (const part of chunk(pushes, LIST_PAGE_SIZE)) {
+      const contacts = part.map(({ lead }) => lead.email);
       const items: InstantlyLead[] = [];
       let after: string | undefined;
       for (let page = 0; page < LOOKUP_PAGES_PER_CHUNK; page++) {
-        const contacts = part.map(({ lead }) => lead.email);
         const json = await post('/api/v2/leads/list', { campaign: campaignId, contacts, limit: LIST_PAGE_SIZE, starting_after: after });
         const listed = expectShape('instantly', listResponseSchema, json, 'lead list');
         items.push(...listed.items);

@@ -15,7 +15,7 @@ import { PrismaClient as GeneratedPrismaClient } from '../../src/generated/prism
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 import { startDevServerEnv } from '../helpers/temporal';
-import { until } from '../helpers/until';
+import { waitersReach } from '../helpers/pg-locks';
 import { campaignBody, KEYS } from './support/api-env';
 
 const API_KEYS = [
@@ -141,13 +141,7 @@ onPostgres('the database ends a request\'s connection (PostgreSQL restarting), T
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM campaigns WHERE id = $1 FOR UPDATE', [campaign.id]);
     const answer = post(`/api/v1/campaigns/${campaign.id}/pause`, { reason: 'operator' }).then((response) => response);
-    const waiting = await until(async () => {
-      await holder.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await holder.query<{ pid: number }>(
-        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      );
-      return rows[0]?.pid;
-    }, 'the pause waiting at the campaign', { timeoutMs: 10_000, intervalMs: 10 });
+    const [waiting] = await waitersReach(holder, 1, 'the pause waiting at the campaign');
     await holder.query('SELECT pg_terminate_backend($1)', [waiting]);
     await holder.query('ROLLBACK');
 

@@ -15,7 +15,7 @@ import { settleWithConcurrency } from '../../src/util/concurrency';
 import type { BreakerTransition } from '../../workflows/definitions';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, type TestDatabase } from '../helpers/db';
-import { until } from '../helpers/until';
+import { deadlocks, waitersReach } from '../helpers/pg-locks';
 
 const onPostgres = process.env.DATABASE_URL ? describe : describe.skip;
 
@@ -28,29 +28,12 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     db = await createTestDatabase('postgresql');
     holder = new Client({ connectionString: db.url });
     await holder.connect();
-    deadlocksBefore = await deadlocks();
+    deadlocksBefore = await deadlocks(holder);
   });
   afterEach(async () => {
     await holder?.end();
     await db?.destroy();
   });
-
-  async function deadlocks(): Promise<number> {
-    const { rows } = await holder.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()');
-    return Number(rows[0]!.deadlocks);
-  }
-
-  /** Until `count` other sessions of this database wait on a lock. */
-  async function waitersReach(count: number, what: string): Promise<void> {
-    await until(async () => {
-      // The holder is inside its transaction, where statistics views keep their first snapshot unless cleared.
-      await holder.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await holder.query<{ n: string }>(
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      );
-      return Number(rows[0]!.n) >= count;
-    }, what, { timeoutMs: 10_000, intervalMs: 10 });
-  }
 
   /** A campaign in `status` with one lead whose VERIFY_EMAIL job is claimed (PROCESSING) by one dispatch. */
   async function campaignWithJobInFlight(status: 'RUNNING' | 'PAUSED' = 'RUNNING') {
@@ -91,9 +74,9 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     await holder.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [leadId]); // stops the completion at its lead write
 
     const completion = complete(job);
-    await waitersReach(1, 'the completion waiting at its lead write');
+    await waitersReach(holder, 1, 'the completion waiting at its lead write');
     const cascade = db.prisma.$transaction((tx) => pauseCampaigns(tx, { reason: 'breaker opened' }), BULK_TX);
-    await waitersReach(2, 'the cascade waiting behind the completion');
+    await waitersReach(holder, 2, 'the cascade waiting behind the completion');
     await holder.query('COMMIT');
 
     const [completed, paused] = await Promise.all([completion, cascade]);
@@ -102,7 +85,7 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     // The completion went first (it held the campaign): its next job was created PENDING, then paused by the cascade.
     expect(await jobsOf(campaignId)).toEqual([{ type: 'VERIFY_EMAIL', status: 'COMPLETED' }, { type: 'ENRICH_LEAD', status: 'PAUSED' }]);
     expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: leadId } })).status).toBe('VERIFIED');
-    expect(await deadlocks()).toBe(deadlocksBefore);
+    expect(await deadlocks(holder)).toBe(deadlocksBefore);
   });
 
   // Resume used to turn jobs PENDING before it locked their campaigns: a job finishing in between created its next
@@ -113,9 +96,9 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     await holder.query('SELECT id FROM leads WHERE id = $1 FOR UPDATE', [leadId]);
 
     const completion = complete(job);
-    await waitersReach(1, 'the completion waiting at its lead write');
+    await waitersReach(holder, 1, 'the completion waiting at its lead write');
     const resume = db.prisma.$transaction(async (tx) => resumeAllCampaigns(tx), BULK_TX);
-    await waitersReach(2, 'the resume waiting behind the completion');
+    await waitersReach(holder, 2, 'the resume waiting behind the completion');
     await holder.query('COMMIT');
 
     const [completed, resumed] = await Promise.all([completion, resume]);
@@ -123,7 +106,7 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     expect(resumed.campaigns).toEqual([campaignId]);
     expect((await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe('RUNNING');
     expect(await jobsOf(campaignId)).toEqual([{ type: 'VERIFY_EMAIL', status: 'COMPLETED' }, { type: 'ENRICH_LEAD', status: 'PENDING' }]);
-    expect(await deadlocks()).toBe(deadlocksBefore);
+    expect(await deadlocks(holder)).toBe(deadlocksBefore);
   });
 
   it('the gate waits for a claim in progress, and no claim succeeds once it has committed', async () => {
@@ -135,9 +118,9 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     await holder.query('SELECT id FROM campaigns WHERE id = $1 FOR UPDATE', [campaign.id]); // stops the claim after the gate's shared lock
 
     const claim = claimJob(db.prisma, { jobId: first!.id, campaignId: campaign.id, dispatchId: randomUUID() });
-    await waitersReach(1, 'the claim waiting on its campaign');
+    await waitersReach(holder, 1, 'the claim waiting on its campaign');
     const gate = db.prisma.$transaction((tx) => closeGate(tx, { seq: 1, openedAt: new Date(), metadata: null }));
-    await waitersReach(2, 'the gate waiting for the claim');
+    await waitersReach(holder, 2, 'the gate waiting for the claim');
     await holder.query('COMMIT');
 
     expect(await claim).toBeDefined(); // it began before the gate closed: it may run (and the cascade pauses it)
@@ -248,6 +231,6 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     expect(await db.prisma.job.count({ where: { type: 'ENRICH_LEAD' } })).toBe(campaigns);
     expect(await db.prisma.job.count({ where: { status: { in: ['PENDING', 'PROCESSING'] } } })).toBe(0);
     expect(paused.campaignsPaused).toBe(campaigns);
-    expect(await deadlocks()).toBe(deadlocksBefore);
+    expect(await deadlocks(holder)).toBe(deadlocksBefore);
   });
 });

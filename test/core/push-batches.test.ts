@@ -10,7 +10,7 @@ import { pauseCampaigns } from '../../src/store/campaigns';
 import { claimJob, type ClaimedJob, completeJob } from '../../src/store/jobs';
 import { settleWithConcurrency } from '../../src/util/concurrency';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
-import { until } from '../helpers/until';
+import { deadlocks, waitersReach } from '../helpers/pg-locks';
 
 /** A RUNNING campaign with `leads` leads, each with its WRITE_COPY job claimed. */
 async function campaignWritingCopy(db: TestDatabase, leads: number) {
@@ -122,21 +122,6 @@ onPostgres('push batches racing on PostgreSQL', () => {
     await db?.destroy();
   });
 
-  async function deadlocks(): Promise<number> {
-    const { rows } = await holder.query<{ deadlocks: string }>('SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()');
-    return Number(rows[0]!.deadlocks);
-  }
-
-  async function waitersReach(count: number, what: string): Promise<void> {
-    await until(async () => {
-      await holder.query('SELECT pg_stat_clear_snapshot()');
-      const { rows } = await holder.query<{ n: string }>(
-        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      );
-      return Number(rows[0]!.n) >= count;
-    }, what, { timeoutMs: 10_000, intervalMs: 10 });
-  }
-
   /** An open batch holding the first lead; the batch's row locked by the holder, so whoever comes next queues at it. */
   async function openBatchHeld() {
     const setup = await campaignWritingCopy(db, 2);
@@ -150,9 +135,9 @@ onPostgres('push batches racing on PostgreSQL', () => {
   it('a claim that reaches the batch first closes it: the joining lead opens a new batch, and no lead is in both', async () => {
     const { campaignId, leadIds, writes, batchId } = await openBatchHeld();
     const claimed = claim(db, campaignId, batchId);
-    await waitersReach(1, 'the claim queued at the batch');
+    await waitersReach(holder, 1, 'the claim queued at the batch');
     const joining = copyWritten(db, writes[1]!);
-    await waitersReach(2, 'the completion queued behind the claim');
+    await waitersReach(holder, 2, 'the completion queued behind the claim');
     await holder.query('COMMIT');
 
     const [job, completed] = await Promise.all([claimed, joining]);
@@ -165,9 +150,9 @@ onPostgres('push batches racing on PostgreSQL', () => {
   it('a lead that reaches the batch first is in it when the claim reads it', async () => {
     const { campaignId, leadIds, writes, batchId } = await openBatchHeld();
     const joining = copyWritten(db, writes[1]!);
-    await waitersReach(1, 'the completion queued at the batch');
+    await waitersReach(holder, 1, 'the completion queued at the batch');
     const claimed = claim(db, campaignId, batchId);
-    await waitersReach(2, 'the claim queued behind the completion');
+    await waitersReach(holder, 2, 'the claim queued behind the completion');
     await holder.query('COMMIT');
 
     const [completed, job] = await Promise.all([joining, claimed]);
@@ -177,7 +162,7 @@ onPostgres('push batches racing on PostgreSQL', () => {
   });
 
   it('400 completions racing claims that close batches as fast as they open: each lead in exactly one claimed batch, no deadlock', async () => {
-    const deadlocksBefore = await deadlocks();
+    const deadlocksBefore = await deadlocks(holder);
     const { campaignId, leadIds, writes } = await campaignWritingCopy(db, 400);
     const claimedLeads: string[] = [];
     let completing = true;
@@ -203,6 +188,6 @@ onPostgres('push batches racing on PostgreSQL', () => {
     const batches = await pushJobs(db, campaignId);
     expect(batches.every((job) => job.status === 'PROCESSING')).toBe(true);
     expect(batches.flatMap((job) => job.leadIds).sort()).toEqual([...leadIds].sort());
-    expect(await deadlocks()).toBe(deadlocksBefore);
+    expect(await deadlocks(holder)).toBe(deadlocksBefore);
   }, 60_000);
 });
