@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 
 /**
@@ -13,9 +14,22 @@ export async function createScratchPostgresDatabase(baseUrl: string, prefix: str
   return url;
 }
 
+// PostgreSQL 15's FORCE refuses to end an autovacuum worker for a role without pg_signal_backend (SQLSTATE
+// 42501); the worker is done within moments, so the drop is tried again for a while before giving up.
+const DROP_ATTEMPTS = 50;
+const DROP_RETRY_MS = 200;
+
 export async function dropScratchPostgresDatabase(url: URL): Promise<void> {
   const name = url.pathname.slice(1);
-  await withAdmin(url.toString(), (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await withAdmin(url.toString(), (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== '42501' || attempt >= DROP_ATTEMPTS) throw error;
+      await sleep(DROP_RETRY_MS);
+    }
+  }
 }
 
 async function withAdmin<T>(url: string, fn: (client: Client) => Promise<T>): Promise<T> {
