@@ -1,7 +1,7 @@
 import { heartbeat } from '@temporalio/activity';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { breakerEventByKey, recordBreakerEvents } from '../src/store/breaker-events';
-import { pauseCampaignRows, pauseCampaigns, pauseJobsOf, pausedCampaignsWithUnfinishedJobs, queuePausedReason, recordAcknowledged, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
+import { pauseCampaignRows, pauseCampaigns, pauseJobsOf, pausedCampaignsWithUnfinishedJobs, queuePausedReason, recordAcknowledged, RESUME_ERROR_NO_WORKFLOW, RESUME_WORKFLOW_MISSING, resumeAllCampaigns, unacknowledgedCampaigns } from '../src/store/campaigns';
 import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
 import { BULK_TX } from '../src/store/tx';
 import { chunk } from '../src/util/chunk';
@@ -272,6 +272,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     const started = Date.now();
     const errors: CampaignResumeError[] = [];
     let acknowledgedTotal = 0;
+    let unsettled = 0;
     for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
       let afterId: string | null = null;
       let seen = 0;
@@ -286,17 +287,25 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
         acknowledgedTotal += acknowledged.length;
         settledThisPass += acknowledged.length + missing.length;
         if (target === 'RUNNING' && missing.length > 0) {
-          const why = 'Resume failed: campaign workflow is not running';
-          await prisma.$transaction((tx) => pauseCampaigns(tx, { reason: why, campaignIds: missing }));
+          await prisma.$transaction((tx) => pauseCampaigns(tx, { reason: RESUME_WORKFLOW_MISSING, campaignIds: missing }));
           for (const campaignId of missing) {
-            errors.push({ campaign_id: campaignId, error: 'campaign workflow is not running' });
+            errors.push({ campaign_id: campaignId, error: RESUME_ERROR_NO_WORKFLOW });
             logger.error({ campaignId }, `Campaign ${campaignId} could not be resumed: its workflow is not running`);
           }
         }
         heartbeat({ target, pass, acknowledged: acknowledgedTotal });
       }
-      if (seen === settledThisPass) break;
+      unsettled = seen - settledThisPass;
+      if (unsettled === 0) break;
       await new Promise((resolve) => setTimeout(resolve, FAN_OUT_PASS_DELAY_MS));
+    }
+    if (unsettled > 0) {
+      // Each has the notice as a signal and adopts it once a worker runs its tasks. Seen at 10,000 campaigns: a
+      // run the SDK wedged in its worker's cache (every task of it timing out) until that worker restarted.
+      logger.error(
+        { event: 'fan_out_incomplete', target, campaigns: unsettled },
+        `ALERT: ${unsettled} campaign workflow(s) did not acknowledge ${target} after ${FAN_OUT_PASSES} passes; each was signalled and adopts it when its tasks run (if they keep timing out, restart the worker)`,
+      );
     }
     if (resumed) {
       const campaigns = Math.max(0, resumed.campaigns - errors.length);

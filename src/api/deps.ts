@@ -20,6 +20,8 @@ export interface ApiDeps {
   providerProbes?: ProviderProbes;
   /** Where the dashboard links campaign workflows (the Temporal Web UI), when there is one. */
   temporalUi?: { url: string; namespace: string };
+  /** How long resume-queue waits for the campaign workflows before answering 202 (default RESUME_ANSWER_MS). */
+  resumeAnswerMs?: number;
   /** Aborted when the host stops: long-lived responses (the live stream) end so the server can close. */
   shutdown?: AbortSignal;
 }

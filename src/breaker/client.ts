@@ -3,9 +3,12 @@ import {
   QueryRejectedError,
   WorkflowClient,
   type WorkflowHandle,
+  type WorkflowUpdateHandle,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  WorkflowUpdateStage,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -97,9 +100,35 @@ export class BreakerClient {
     return this.call((handle) => handle.executeUpdate(resetUpdate, { args: [request] }));
   }
 
+  /** Resumes the queue: the workflow's answer, once its fan-out has told every campaign. */
   async resumeQueue(request: ResumeQueueRequest): Promise<ResumeQueueResult> {
+    return (await this.resume(request, (update) => update.result()))!;
+  }
+
+  /**
+   * Resumes the queue, answering within `answerWithinMs`: the workflow's answer, or `undefined` when the resume
+   * was accepted (the workflow carries it through, whatever happens to this caller) and is still telling
+   * campaigns: thousands of them take minutes.
+   */
+  async resumeQueueWithin(request: ResumeQueueRequest, answerWithinMs: number): Promise<ResumeQueueResult | undefined> {
+    return this.resume(request, async (update) => {
+      try {
+        return await this.client.withDeadline(Date.now() + answerWithinMs, () => update.result());
+      } catch (error) {
+        if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return undefined;
+        throw error;
+      }
+    });
+  }
+
+  private async resume(
+    request: ResumeQueueRequest,
+    answer: (update: WorkflowUpdateHandle<ResumeQueueResult>) => Promise<ResumeQueueResult | undefined>,
+  ): Promise<ResumeQueueResult | undefined> {
     try {
-      return await this.call((handle) => handle.executeUpdate(resumeQueueUpdate, { args: [request] }));
+      // Accepted means validated: a resume while OPEN is refused here, before anything is written.
+      const update = await this.call((handle) => handle.startUpdate(resumeQueueUpdate, { args: [request], waitForStage: WorkflowUpdateStage.ACCEPTED }));
+      return await answer(update);
     } catch (error) {
       if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === BREAKER_STILL_OPEN) {
         throw new BreakerStillOpenError(error.cause.message);

@@ -96,5 +96,8 @@ export interface ResumeResult {
   campaigns_eligible: number;
   campaigns_resumed: number;
   campaign_resume_errors: { campaign_id: string; error: string }[];
+  /** The API answered 202: campaign workflows are still being told; the resume goes on by itself. */
+  in_progress: boolean;
+  campaigns_pending: number;
   message: string;
 }

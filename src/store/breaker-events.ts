@@ -32,3 +32,14 @@ export async function recordBreakerEvents(db: Db | Tx, events: BreakerEventInput
 export async function breakerEventByKey(db: Db | Tx, key: string) {
   return db.breakerEvent.findUnique({ where: { idempotencyKey: key } });
 }
+
+/** The newest audit row's number (0 when there is none): later rows have larger ones. */
+export async function lastBreakerEventId(db: Db): Promise<bigint> {
+  const [row] = await db.$queryRaw<[{ id: bigint }]>`SELECT COALESCE(max(id), 0)::bigint AS id FROM breaker_events`;
+  return row.id;
+}
+
+/** The first audit row of this type written after row `afterId`. */
+export async function firstBreakerEventAfter(db: Db, type: BreakerEventType, afterId: bigint) {
+  return db.breakerEvent.findFirst({ where: { type, id: { gt: afterId } }, orderBy: { id: 'asc' } });
+}

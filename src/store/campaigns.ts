@@ -5,6 +5,10 @@ import { lockGateShared } from './system-state';
 import type { Db, Tx } from './tx';
 
 export const jobPausedReason = (campaignId: string): string => `Campaign ${campaignId} is paused`;
+/** What a resume reports of a campaign whose workflow is gone (SPEC rule 7: reported, the others resume)... */
+export const RESUME_ERROR_NO_WORKFLOW = 'campaign workflow is not running';
+/** ...and why it is paused again. */
+export const RESUME_WORKFLOW_MISSING = `Resume failed: ${RESUME_ERROR_NO_WORKFLOW}`;
 
 export interface PausedCampaigns {
   campaigns: string[];
@@ -189,6 +193,19 @@ export async function unacknowledgedCampaigns(db: Db, status: 'PAUSED' | 'RUNNIN
       AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
     ORDER BY id LIMIT ${limit}`;
   return rows.map((row) => row.id);
+}
+
+/**
+ * How far a resume's fan-out has come: RUNNING campaigns whose workflow has not adopted it yet, and the campaigns
+ * it paused again since `since` because their workflow is gone.
+ */
+export async function resumeProgress(db: Db, since: Date): Promise<{ pending: number; missing: string[] }> {
+  const [row] = await db.$queryRaw<[{ pending: number; missing: string[] }]>`
+    SELECT
+      (SELECT count(*)::int FROM campaigns WHERE status = 'RUNNING' AND workflow_status IS DISTINCT FROM 'RUNNING') AS pending,
+      (SELECT COALESCE(array_agg(id::text ORDER BY id), '{}') FROM campaigns
+        WHERE status = 'PAUSED' AND status_reason = ${RESUME_WORKFLOW_MISSING} AND updated_at >= ${since}) AS missing`;
+  return row;
 }
 
 /**

@@ -2,11 +2,17 @@
  * Seed step 20's eight scenarios, at the HTTP level: call the API, then check the database and the
  * workflows. One dev server and worker per database kind; every test leaves normal operation behind.
  */
+import request from 'supertest';
+import { createApp } from '../../src/api/app';
 import { SERVICES } from '../../src/providers/types';
+import { RESUME_WORKFLOW_MISSING } from '../../src/store/campaigns';
+import { campaignWorkflowId } from '../../workflows/definitions';
+import { capturedLogger } from '../helpers/captured-logger';
 import { DATABASE_KINDS } from '../helpers/db';
 import {
   type ApiTestEnv,
   campaignsPausedAndQuiet,
+  campaignBody,
   campaignsReach,
   KEYS,
   launchViaApi,
@@ -139,6 +145,8 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
         campaign_resume_errors: [],
         services_resumed: [...SERVICES],
         prerequisites_met: 'All circuit breakers closed',
+        in_progress: false,
+        campaigns_pending: 0,
         message: `Queue resumed successfully: ${pausedJobs} jobs and ${pausedCampaigns} campaigns resumed`,
       },
     });
@@ -370,5 +378,60 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
       await prisma().$executeRaw`UPDATE system_state SET breaker_state = 'CLOSED', queue_state = 'ACTIVE', metadata = NULL, transition_seq = ${transitionSeq} WHERE id = 1`;
     }
     expect(await status()).toMatchObject({ circuit_breaker: { state: 'closed' }, queue: { status: 'ACTIVE' } });
+  });
+
+  // Issue 13: thousands of campaigns take minutes to tell; the operator gets an answer, not a 503 at the deadline.
+  it('answers 202 with its progress when the campaign workflows cannot all be told in time, and finishes by itself', async () => {
+    const [tripped] = await tripOnVerify(1);
+    // A paused campaign whose workflow runs on a task queue no worker polls: it never acknowledges the resume.
+    const stuck = (await t.post('/api/v1/campaigns', campaignBody({ name: 'stuck' })).expect(201)).body.data.id as string;
+    await prisma().campaign.update({ where: { id: stuck }, data: { status: 'PAUSED', statusReason: 'paused by the test' } });
+    const stuckRun = await t.env.client.workflow.start('campaignWorkflow', {
+      workflowId: campaignWorkflowId(stuck),
+      taskQueue: `${t.h.taskQueue}-nobody-polls`,
+      args: [{ campaignId: stuck }],
+    });
+    const pausedJobs = await prisma().job.count({ where: { status: 'PAUSED' } });
+    t.h.providers.recover('millionverifier');
+    await t.post(reset('millionverifier')).expect(200);
+
+    const quick = createApp({
+      prisma: prisma(),
+      temporal: t.env.client,
+      breaker: t.h.breaker,
+      taskQueue: t.h.taskQueue,
+      logger: capturedLogger('api').logger,
+      apiKeys: [{ role: 'operator', key: KEYS.operator }],
+      resumeAnswerMs: 3_000,
+    });
+    const started = Date.now();
+    const answer = await request(quick).post(RESUME).set('Authorization', `Bearer ${KEYS.operator}`).expect(202);
+    expect(Date.now() - started).toBeLessThan(10_000); // the fan-out waits 10 s for the stuck workflow alone
+    expect(answer.body).toEqual({
+      status: 'success',
+      data: {
+        queue_resumed: true,
+        jobs_resumed: pausedJobs,
+        campaigns_eligible: 2,
+        campaigns_resumed: 1,
+        campaigns_pending: 1,
+        campaign_resume_errors: [],
+        in_progress: true,
+        services_resumed: [...SERVICES],
+        prerequisites_met: 'All circuit breakers closed',
+        message: `Queue resumed: ${pausedJobs} jobs and 2 campaigns RUNNING in the database; 1 campaign workflows told so far, 1 still being told (they run as they are told)`,
+      },
+    });
+    expect(await systemState()).toMatchObject({ breakerState: 'CLOSED', queueState: 'ACTIVE' });
+    await campaignsReach(t, [tripped!], 'COMPLETED');
+
+    // The resume goes on without the operator: once the stuck workflow is gone, its campaign is reported and
+    // paused again (SPEC rule 7), and the breaker's resume completes.
+    await stuckRun.terminate('the test: a workflow that is gone');
+    await until(t, async () => (await prisma().campaign.findUniqueOrThrow({ where: { id: stuck } })).statusReason === RESUME_WORKFLOW_MISSING, 'stuck campaign reported');
+    await until(t, () => Promise.resolve(messagesSince(t.h.logs).includes(`Manual queue resume completed: ${pausedJobs} jobs, 1 campaigns resumed`)), 'resume completed');
+    expect((await prisma().campaign.findUniqueOrThrow({ where: { id: stuck } })).status).toBe('PAUSED');
+    // Out of the way of the next tests: a PAUSED campaign without a workflow would be resumed (and reported) again.
+    await prisma().campaign.update({ where: { id: stuck }, data: { status: 'CANCELLED', workflowStatus: 'CANCELLED' } });
   });
 });

@@ -489,9 +489,10 @@ class Drill {
     await answered;
     const final = answer!;
     cycle.resumeAnswer = { status: final.status, ms: final.ms, body: final.body };
-    this.recorder.event('resume', `cycle ${cycle.index}: resume-queue answered ${final.status} after ${final.ms} ms: ${final.status === 200 ? final.body?.data?.message : detailOf(final)}`);
-    if (final.status !== 200 && final.status !== 503) {
-      this.recorder.violation('resume-queue answers 200 or a retryable 503', `cycle ${cycle.index}: answered ${final.status} after ${final.ms} ms: ${detailOf(final)}`);
+    const succeeded = final.status === 200 || (final.status === 202 && final.body?.data?.in_progress === true);
+    this.recorder.event('resume', `cycle ${cycle.index}: resume-queue answered ${final.status} after ${final.ms} ms: ${succeeded ? final.body?.data?.message : detailOf(final)}`);
+    if (!succeeded && final.status !== 503) {
+      this.recorder.violation('resume-queue answers 200, 202 under way, or a retryable 503', `cycle ${cycle.index}: answered ${final.status} after ${final.ms} ms: ${detailOf(final)}`);
     }
   }
 

@@ -31,13 +31,24 @@ export interface RouteDefinition<P extends Schema | undefined, Q extends Schema 
   body?: B;
   /** The `data` of the success envelope; omitted for a route that always refuses. */
   success?: { status: 200 | 201 | 202; description: string; data: D; links?: Record<string, RouteLink> };
+  /** The same `data`, sent with 202 when the handler answers `underWay(data)`: accepted, and still being carried out. */
+  underWay?: { status: 202; description: string };
   errors?: Partial<Record<RouteErrorStatus, string>>;
-  /** Gets the parsed input; returns the success `data`, or throws an HttpError. */
+  /** Gets the parsed input; returns the success `data` (or `underWay(data)`), or throws an HttpError. */
   handle(
     input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> },
     context: { deps: ApiDeps; res: Response },
-  ): Promise<D extends Schema ? z.input<D> : never>;
+  ): Promise<Answer<D extends Schema ? z.input<D> : never>>;
 }
+
+/** A handler's answer that the request is accepted and its work still under way (the route's `underWay` status). */
+export class UnderWay<T> {
+  constructor(readonly data: T) {}
+}
+
+export const underWay = <T>(data: T): UnderWay<T> => new UnderWay(data);
+
+type Answer<T> = T | UnderWay<T>;
 
 /** An OpenAPI link: where a value of this route's answer goes next (clients and Schemathesis follow them). */
 export interface RouteLink {
@@ -69,6 +80,7 @@ export interface RouteSchemas {
   query?: Schema;
   body?: Schema;
   success?: { status: 200 | 201 | 202; description: string; data: Schema; links?: Record<string, RouteLink> };
+  underWay?: { status: 202; description: string };
 }
 
 export function schemasOf(route: ApiRoute): RouteSchemas {
@@ -94,9 +106,10 @@ export function routerOf(routes: readonly ApiRoute[], deps: ApiDeps): Router {
       const params: unknown = schemas.params ? parseInput(schemas.params, req.params, 'params') : undefined;
       const query: unknown = parseInput(schemas.query ?? noQuery, req.query, 'query');
       const body: unknown = route.method === 'post' ? parseInput(schemas.body ?? noBody, req.body, 'body') : undefined;
-      const data: unknown = await route.handle({ params, query, body }, { deps, res });
-      if (!schemas.success) throw new Error(`${route.method.toUpperCase()} ${route.path} returned without a documented success`);
-      sendData(res, data as object, schemas.success.status);
+      const answer: unknown = await route.handle({ params, query, body }, { deps, res });
+      const sent = answer instanceof UnderWay ? schemas.underWay : schemas.success;
+      if (!sent) throw new Error(`${route.method.toUpperCase()} ${route.path} answered with a status it does not document`);
+      sendData(res, (answer instanceof UnderWay ? answer.data : answer) as object, sent.status);
     });
   }
   return router;

@@ -113,6 +113,7 @@ function operationOf(tag: string, route: ApiRoute): RouteConfig {
     const { status, description, data, links } = schemas.success;
     const envelope = z.object({ status: z.literal('success'), data });
     responses[status] = { description, content: { 'application/json': { schema: envelope } }, ...(links ? { links } : {}) };
+    if (schemas.underWay) responses[schemas.underWay.status] = { description: schemas.underWay.description, content: { 'application/json': { schema: envelope } } };
   }
   const errors: Partial<Record<number, string>> = {
     // Every route validates its query at least (an unknown field is a 400).

@@ -1,5 +1,5 @@
 import { actorOf } from '../auth';
-import { defineRoute, type ApiFeature } from '../http/route';
+import { defineRoute, type ApiFeature, UnderWay, underWay } from '../http/route';
 import { pauseService, resetBreaker, resumeQueue } from './actions';
 import { listBreakerEvents } from './events';
 import {
@@ -18,6 +18,9 @@ import {
 import { readQueueStatusShared } from './status';
 import { checkProviders } from '../../providers/probe';
 import { unavailable } from '../http/http-error';
+import { RESUME_ANSWER_MS } from '../http/temporal-deadline';
+
+const RESUME_UNDER_WAY = { status: 202 as const, description: 'The resume is accepted and under way: campaign workflows are still being told' };
 
 /** Queue management (SPEC section 4; shapes kept compatible with the seeds). */
 export const queueManagementFeature: ApiFeature = {
@@ -72,8 +75,12 @@ export const queueManagementFeature: ApiFeature = {
       method: 'post',
       path: '/queue-management/resume-queue',
       summary: 'Step 2 of recovery: resume the queue, its campaigns and jobs',
-      description: 'Refused with 400 while the breaker is open.',
-      success: { status: 200, description: 'The queue is ACTIVE', data: resumeQueueData },
+      description:
+        'Refused with 400 while the breaker is open. Answers once every campaign workflow has been told; with more ' +
+        `campaigns than it can tell in ${RESUME_ANSWER_MS / 1000} s, answers 202 with what the database already shows resumed and how many ` +
+        'workflows are still being told (`in_progress`, `campaigns_pending`): the resume goes on by itself.',
+      success: { status: 200, description: 'The queue is ACTIVE and every campaign workflow told', data: resumeQueueData },
+      underWay: RESUME_UNDER_WAY,
       handle: (_input, { deps, res }) => resumeQueue(deps, actorOf(res)),
     }),
     defineRoute({
@@ -91,8 +98,12 @@ export const queueManagementFeature: ApiFeature = {
       path: '/queue-management/resume-service',
       summary: 'Resume the queue (the breaker is global: the same as resume-queue)',
       body: resumeServiceBody,
-      success: { status: 200, description: 'The queue is ACTIVE', data: resumeServiceData },
-      handle: async ({ body }, { deps, res }) => ({ service: body.service, ...(await resumeQueue(deps, actorOf(res))) }),
+      success: { status: 200, description: 'The queue is ACTIVE and every campaign workflow told', data: resumeServiceData },
+      underWay: RESUME_UNDER_WAY,
+      handle: async ({ body }, { deps, res }) => {
+        const answer = await resumeQueue(deps, actorOf(res));
+        return answer instanceof UnderWay ? underWay({ service: body.service, ...answer.data }) : { service: body.service, ...answer };
+      },
     }),
   ],
 };

@@ -98,6 +98,8 @@ export const resumeQueueData = z.object({
   campaigns_eligible: z.int().min(0),
   campaigns_resumed: z.int().min(0),
   campaign_resume_errors: z.array(z.object({ campaign_id: z.string(), error: z.string() })),
+  in_progress: z.boolean().meta({ description: 'true (with HTTP 202) while campaign workflows are still being told; the resume goes on by itself' }),
+  campaigns_pending: z.int().min(0).meta({ description: 'campaigns RUNNING whose workflow has not been told yet (0 once done)' }),
   services_resumed: z.array(service),
   prerequisites_met: z.string(),
   message: z.string(),

@@ -207,9 +207,9 @@ export function RecoveryPanel({ status, apiKey, canAct }: PanelProps & { status:
 
 function ResumeOutcome({ result }: { result: ResumeResult }) {
   return (
-    <div role="status" className="banner success" aria-label="Resume result">
+    <div role="status" className={result.in_progress ? 'banner info' : 'banner success'} aria-label="Resume result">
       <p>
-        <strong>Successfully resumed queue system.</strong> {result.message}
+        <strong>{result.in_progress ? 'Queue resume under way.' : 'Successfully resumed queue system.'}</strong> {result.message}
       </p>
       <dl className="facts">
         <dt>Jobs resumed</dt>
@@ -217,6 +217,7 @@ function ResumeOutcome({ result }: { result: ResumeResult }) {
         <dt>Campaigns resumed</dt>
         <dd data-testid="campaigns-resumed">
           {result.campaigns_resumed} of {result.campaigns_eligible} eligible
+          {result.in_progress && <> ({result.campaigns_pending} still being told)</>}
         </dd>
         <dt>Campaigns that could not resume</dt>
         <dd>
