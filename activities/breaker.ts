@@ -65,7 +65,15 @@ const eventKey = (seq: number, type: string): string => `transition-${seq}-${typ
 const KEEP_ALIVE_MS = 1_000;
 
 /** The effects of the breaker's transitions: database projection and audit, cascade, and campaign fan-out. */
-export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal, logger, fanOutConcurrency }: ActivityDeps) {
+export function breakerActivities({
+  prisma: jobsPrisma,
+  breakerPrisma,
+  temporal,
+  logger,
+  fanOutConcurrency,
+  fanOutAckTimeoutMs = ACK_TIMEOUT_MS,
+  fanOutPasses = FAN_OUT_PASSES,
+}: ActivityDeps) {
   const prisma = breakerPrisma ?? jobsPrisma;
   /**
    * The gate and every RUNNING campaign PAUSED in one transaction (one row a campaign: fast even for thousands), so
@@ -183,7 +191,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     const settled = await settleWithConcurrency(campaignIds, fanOutConcurrency, async (campaignId) => {
       const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
       try {
-        await temporal.withDeadline(Date.now() + ACK_TIMEOUT_MS, () =>
+        await temporal.withDeadline(Date.now() + fanOutAckTimeoutMs, () =>
           target === 'PAUSED' ? handle.executeUpdate(pauseCampaignUpdate, { args: [request] }) : handle.executeUpdate(resumeCampaignUpdate),
         );
         return true;
@@ -273,7 +281,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
     const errors: CampaignResumeError[] = [];
     let acknowledgedTotal = 0;
     let unsettled = 0;
-    for (let pass = 0; pass < FAN_OUT_PASSES; pass++) {
+    for (let pass = 0; pass < fanOutPasses; pass++) {
       let afterId: string | null = null;
       let seen = 0;
       let settledThisPass = 0;
@@ -304,7 +312,7 @@ export function breakerActivities({ prisma: jobsPrisma, breakerPrisma, temporal,
       // run the SDK wedged in its worker's cache (every task of it timing out) until that worker restarted.
       logger.error(
         { event: 'fan_out_incomplete', target, campaigns: unsettled },
-        `ALERT: ${unsettled} campaign workflow(s) did not acknowledge ${target} after ${FAN_OUT_PASSES} passes; each was signalled and adopts it when its tasks run (if they keep timing out, restart the worker)`,
+        `ALERT: ${unsettled} campaign workflow(s) did not acknowledge ${target} after ${fanOutPasses} passes; each was signalled and adopts it when its tasks run (if they keep timing out, restart the worker)`,
       );
     }
     if (resumed) {

@@ -18,6 +18,10 @@ export interface ActivityDeps {
   failureThreshold: number;
   /** Campaign signals in flight at once during a pause or resume fan-out. */
   fanOutConcurrency: number;
+  /** How long a fan-out waits for one workflow's acknowledgement before it signals instead (default 10 s). */
+  fanOutAckTimeoutMs?: number;
+  /** How often a fan-out goes over the workflows that have not acknowledged before it gives up (default 30). */
+  fanOutPasses?: number;
   /** Longest 429 Retry-After a job waits out (default 30 s); beyond it the failure goes to the breaker at once. */
   retryAfterCapMs?: number;
 }

@@ -110,4 +110,33 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     for (const id of ids) expect(await result(id)).toBe('COMPLETED');
     expect(await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_RESUMED' } })).toBe(1);
   });
+
+  it('a fan-out that a workflow never acknowledges signals it on every pass, then ends with an ALERT', async () => {
+    h = await createHarness(env, { kind });
+    const campaign = await h.db.prisma.campaign.create({
+      data: { name: 'stuck', searchCriteria: { titles: ['CTO'] }, leadLimit: 1, copyPrompt: 'p', instantlyCampaignId: 'i', status: 'PAUSED' },
+    });
+    // Its workflow runs where no worker polls (as a run wedged in its worker looks from outside): no update is answered.
+    const stuck = await env.client.workflow.start('campaignWorkflow', {
+      workflowId: campaignWorkflowId(campaign.id),
+      taskQueue: `${h.taskQueue}-nobody-polls`,
+      args: [{ campaignId: campaign.id }],
+    });
+    const { lines, logger } = capturedLogger();
+    const effects = breakerActivities({
+      prisma: h.db.prisma, temporal: env.client, logger, fanOutConcurrency: 4, fanOutAckTimeoutMs: 500, fanOutPasses: 2,
+      providers: h.providers, taskQueue: h.taskQueue, failureThreshold: 1,
+    });
+    const request: FanOutRequest = { target: 'PAUSED', reason: 'drill' };
+    const outcome = await new MockActivityEnvironment().run((r: FanOutRequest) => effects.fanOut(r), request);
+    expect(outcome).toEqual({ acknowledged: 0, errors: [] });
+    expect(lines.filter((line) => line.event === 'fan_out_incomplete')).toEqual([
+      expect.objectContaining({ target: 'PAUSED', campaigns: 1, msg: expect.stringMatching(/^ALERT: 1 campaign workflow\(s\) did not acknowledge PAUSED after 2 passes/) }),
+    ]);
+    // Told on each pass by a signal, which its history keeps for whenever a worker runs it.
+    const { events } = await stuck.fetchHistory();
+    expect(events!.filter((event) => event.workflowExecutionSignaledEventAttributes).length).toBe(2);
+    expect((await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: campaign.id } })).workflowStatus).toBeNull();
+    await stuck.terminate('test finished');
+  });
 });
