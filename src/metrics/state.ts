@@ -13,8 +13,9 @@ const SHARED_READ_MS = 1_000;
 /**
  * Breaker and queue state and campaigns and jobs by status, read on scrape from the database: the breaker
  * workflow's projection and the counts the database keeps as rows change (src/store/status-counts.ts), the same
- * read as the operator's status. A scrape costs a few rows however large the backlog: never a whole-table grouping. Registered once
- * per process that has a database (the API and the worker; `npm start` has one of each in one registry).
+ * read as the operator's status. A scrape costs a few rows however large the backlog, never a whole-table
+ * grouping. Registered once per process that has a database (the API and the worker; `npm start` has one of
+ * each in one registry).
  */
 let source: { prisma: PrismaClient; logger: Logger } | undefined;
 

@@ -1,3 +1,4 @@
+import { Prisma } from '../generated/prisma/client';
 import type { CampaignStatus } from '../generated/prisma/enums';
 import type { JobRef } from '../../workflows/definitions';
 import { storableText } from '../util/storable-text';
@@ -186,25 +187,29 @@ export async function cancelCampaign(db: Db, campaignId: string): Promise<Campai
 }
 
 /** Campaigns in `status` whose workflow has not adopted it yet, in id order after `afterId`. */
+/** Campaigns in `status` whose workflow has not adopted it (what a fan-out still has to tell). */
+const unacknowledged = (status: 'PAUSED' | 'RUNNING') =>
+  Prisma.sql`status = ${status}::"CampaignStatus" AND workflow_status IS DISTINCT FROM ${status}::"CampaignStatus"`;
+
 export async function unacknowledgedCampaigns(db: Db, status: 'PAUSED' | 'RUNNING', afterId: string | null, limit: number): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT id FROM campaigns
-    WHERE status = ${status}::"CampaignStatus" AND workflow_status IS DISTINCT FROM ${status}::"CampaignStatus"
-      AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
+    WHERE ${unacknowledged(status)} AND (${afterId}::uuid IS NULL OR id > ${afterId}::uuid)
     ORDER BY id LIMIT ${limit}`;
   return rows.map((row) => row.id);
 }
 
 /**
- * How far a resume's fan-out has come: RUNNING campaigns whose workflow has not adopted it yet, and the campaigns
- * it paused again since `since` because their workflow is gone.
+ * How far a resume's fan-out has come: RUNNING campaigns whose workflow has not adopted it yet, and (given the
+ * resume's commit time) the campaigns it paused again since because their workflow is gone.
  */
-export async function resumeProgress(db: Db, since: Date): Promise<{ pending: number; missing: string[] }> {
+export async function resumeProgress(db: Db, since: Date | null): Promise<{ pending: number; missing: string[] }> {
   const [row] = await db.$queryRaw<[{ pending: number; missing: string[] }]>`
     SELECT
-      (SELECT count(*)::int FROM campaigns WHERE status = 'RUNNING' AND workflow_status IS DISTINCT FROM 'RUNNING') AS pending,
+      (SELECT count(*)::int FROM campaigns WHERE ${unacknowledged('RUNNING')}) AS pending,
       (SELECT COALESCE(array_agg(id::text ORDER BY id), '{}') FROM campaigns
-        WHERE status = 'PAUSED' AND status_reason = ${RESUME_WORKFLOW_MISSING} AND updated_at >= ${since}) AS missing`;
+        WHERE ${since}::timestamptz IS NOT NULL AND status = 'PAUSED' AND status_reason = ${RESUME_WORKFLOW_MISSING}
+          AND updated_at >= ${since}::timestamptz) AS missing`;
   return row;
 }
 

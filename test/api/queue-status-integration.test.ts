@@ -7,7 +7,6 @@ import { createApp } from '../../src/api/app';
 import { SERVICES } from '../../src/providers/types';
 import { RESUME_WORKFLOW_MISSING } from '../../src/store/campaigns';
 import { campaignWorkflowId } from '../../workflows/definitions';
-import { capturedLogger } from '../helpers/captured-logger';
 import { DATABASE_KINDS } from '../helpers/db';
 import {
   type ApiTestEnv,
@@ -395,15 +394,7 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     t.h.providers.recover('millionverifier');
     await t.post(reset('millionverifier')).expect(200);
 
-    const quick = createApp({
-      prisma: prisma(),
-      temporal: t.env.client,
-      breaker: t.h.breaker,
-      taskQueue: t.h.taskQueue,
-      logger: capturedLogger('api').logger,
-      apiKeys: [{ role: 'operator', key: KEYS.operator }],
-      resumeAnswerMs: 3_000,
-    });
+    const quick = createApp({ ...t.deps, resumeAnswerMs: 3_000 });
     const started = Date.now();
     const answer = await request(quick).post(RESUME).set('Authorization', `Bearer ${KEYS.operator}`).expect(202);
     expect(Date.now() - started).toBeLessThan(10_000); // the fan-out waits 10 s for the stuck workflow alone

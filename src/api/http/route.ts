@@ -107,9 +107,9 @@ export function routerOf(routes: readonly ApiRoute[], deps: ApiDeps): Router {
       const query: unknown = parseInput(schemas.query ?? noQuery, req.query, 'query');
       const body: unknown = route.method === 'post' ? parseInput(schemas.body ?? noBody, req.body, 'body') : undefined;
       const answer: unknown = await route.handle({ params, query, body }, { deps, res });
-      const sent = answer instanceof UnderWay ? schemas.underWay : schemas.success;
+      const [data, sent] = answer instanceof UnderWay ? [answer.data, schemas.underWay] : [answer, schemas.success];
       if (!sent) throw new Error(`${route.method.toUpperCase()} ${route.path} answered with a status it does not document`);
-      sendData(res, (answer instanceof UnderWay ? answer.data : answer) as object, sent.status);
+      sendData(res, data as object, sent.status);
     });
   }
   return router;

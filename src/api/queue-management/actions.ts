@@ -61,8 +61,8 @@ async function resumeUnderWay(prisma: ApiDeps['prisma'], since: bigint, prerequi
   const counts = (written?.metadata ?? {}) as { jobs_resumed?: number; campaigns_eligible?: number };
   const jobs = counts.jobs_resumed ?? 0;
   const eligible = counts.campaigns_eligible ?? 0;
-  const { pending, missing } = await resumeProgress(prisma, written?.createdAt ?? new Date());
-  const errors = written ? missing.map((campaign_id) => ({ campaign_id, error: RESUME_ERROR_NO_WORKFLOW })) : [];
+  const { pending, missing } = await resumeProgress(prisma, written?.createdAt ?? null);
+  const errors = missing.map((campaign_id) => ({ campaign_id, error: RESUME_ERROR_NO_WORKFLOW }));
   const resumed = Math.max(0, eligible - pending - errors.length);
   const active = written !== null || (await readSystemState(prisma)).queue_state === 'ACTIVE';
   const message = written

@@ -1,7 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createApp } from '../../../src/api/app';
+import { type ApiDeps, createApp } from '../../../src/api/app';
 import { capturedLogger, type LogLine } from '../../helpers/captured-logger';
 import { createProviderProbes } from '../../../src/providers/probe';
 import { SERVICES } from '../../../src/providers/types';
@@ -25,6 +25,8 @@ export interface ApiTestEnv {
   h: Harness;
   /** The simulator the provider check (GET /queue-management/providers) probes; jobs use scripted providers. */
   sim: RunningSimulator;
+  /** What `app` was built with: a test builds another app with one setting changed. */
+  deps: ApiDeps;
   app: Express;
   /** Every JSON line the API's logger wrote (the worker's lines are in `h.logs`). */
   apiLogs: LogLine[];
@@ -43,7 +45,7 @@ export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
   const h = await createHarness(env, { kind });
   const { lines: apiLogs, logger } = capturedLogger('api');
   const sim = await startSimulator();
-  const app = createApp({
+  const deps: ApiDeps = {
     providerProbes: createProviderProbes(simulatorProvidersConfig(sim.baseUrls)),
     prisma: h.db.prisma,
     temporal: env.client,
@@ -54,12 +56,14 @@ export async function startApiEnv(kind: DatabaseKind): Promise<ApiTestEnv> {
       { role: 'operator', key: KEYS.operator },
       { role: 'viewer', key: KEYS.viewer },
     ],
-  });
+  };
+  const app = createApp(deps);
   const auth = (role: Role) => `Bearer ${KEYS[role]}`;
   return {
     env,
     h,
     sim,
+    deps,
     app,
     apiLogs,
     get: (path, role = 'operator') => request(app).get(path).set('Authorization', auth(role)),
