@@ -78,8 +78,10 @@ export async function runFinalChecks({ db, temporal, simulator, recorder, campai
   );
   const leadsByStatus: Record<string, number> = {};
   for (const lead of leads) leadsByStatus[lead.status] = (leadsByStatus[lead.status] ?? 0) + 1;
-  const unfinished = leads.filter((lead) => completedIds.includes(lead.campaign_id) && !['PUSHED', 'INVALID_EMAIL', 'FAILED'].includes(lead.status));
-  if (unfinished.length > 0) recorder.violation('no lead lost', `${unfinished.length} lead(s) of COMPLETED campaigns stopped half-way (neither PUSHED, INVALID_EMAIL nor FAILED)`, unfinished.map(({ id, campaign_id, status }) => ({ id, campaign_id, status })));
+  // NO_EMAIL ends a lead too: Apollo's enrichment revealed no address (the simulator locks 8% of them), so there is
+  // nothing to verify or send (the verify check below skips it for the same reason).
+  const unfinished = leads.filter((lead) => completedIds.includes(lead.campaign_id) && !['PUSHED', 'INVALID_EMAIL', 'NO_EMAIL', 'FAILED'].includes(lead.status));
+  if (unfinished.length > 0) recorder.violation('no lead lost', `${unfinished.length} lead(s) of COMPLETED campaigns stopped half-way (neither PUSHED, INVALID_EMAIL, NO_EMAIL nor FAILED)`, unfinished.map(({ id, campaign_id, status }) => ({ id, campaign_id, status })));
 
   const ours = new Set(campaigns.map((c) => c.instantly_campaign_id));
   const simulated = (await simulator.instantlyLeads()).filter((lead) => ours.has(lead.campaign));
