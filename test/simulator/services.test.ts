@@ -1,5 +1,7 @@
 /** The simulated APIs at the HTTP level: auth, validation the way the real APIs do it, determinism. */
+import { DEFAULT_SEED } from '../../src/simulator/fake-data';
 import { startSimulator } from '../../src/simulator/server';
+import { searchPeople } from '../../src/simulator/services/apollo';
 import { useSimulator } from './use-simulator';
 
 const harness = useSimulator();
@@ -57,6 +59,34 @@ describe('apollo', () => {
     const eleven = await harness.request('POST', '/apollo/api/v1/people/bulk_match', { headers: key, body: { details: [...details, { id: 'x' }] } });
     expect(eleven.status).toBe(422);
     expect(eleven.json.error).toMatch(/at most 10/);
+  });
+
+  // Names repeat across searches (25 first names x 24 last x 200 companies), so two searches can show one id; a
+  // campaign's lead then had an address in its own search and none at enrichment, once a later search had shown the
+  // id locked (a NO_EMAIL lead in a chaos drill whose searches keep only people with addresses).
+  test('one id is one person: every search showing it and its enrichment agree on whether it has an address', async () => {
+    const shownBy = new Map<string, { keywords: string; locked: boolean }>();
+    const repeats: Array<{ id: string; first: string; second: string; locked: [boolean, boolean] }> = [];
+    for (let i = 0; i < 300; i += 1) {
+      const keywords = `collide-${i}`;
+      for (const person of searchPeople(DEFAULT_SEED, { q_keywords: keywords, page: 1, per_page: 25 }).people) {
+        const locked = person.email_status === 'unavailable';
+        const earlier = shownBy.get(person.id);
+        if (earlier) repeats.push({ id: person.id, first: earlier.keywords, second: keywords, locked: [earlier.locked, locked] });
+        else shownBy.set(person.id, { keywords, locked });
+      }
+    }
+    expect(repeats.length).toBeGreaterThan(20);
+    expect(repeats.filter(({ locked: [a, b] }) => a !== b)).toEqual([]);
+
+    // Over HTTP: the first search shows the id, a second search shows it again, then enrichment reveals it or not.
+    for (const { id, first, second } of repeats.slice(0, 5)) {
+      const shown = (keywords: string) => search({ q_keywords: keywords, per_page: 25 }).then(({ json }) => json.people.find((p: { id: string }) => p.id === id));
+      const [firstShown, secondShown] = [await shown(first), await shown(second)];
+      expect(secondShown.has_email).toBe(firstShown.has_email);
+      const bulk = await harness.request('POST', '/apollo/api/v1/people/bulk_match', { headers: key, body: { details: [{ id }] } });
+      expect(Boolean(bulk.json.matches[0].email)).toBe(firstShown.has_email);
+    }
   });
 
   test('usage stats report per-endpoint limits and what is left, for no credits', async () => {

@@ -85,9 +85,10 @@ export function createApolloService(seed: string): SimService {
 
   const match = (detail: z.output<typeof matchDetailSchema>) => {
     if (!detail.id || !APOLLO_ID.test(detail.id)) return null;
-    // Someone a search showed; or (after a simulator restart forgot them) someone made up from the id alone.
-    const person = known.get(detail.id) ?? fakePerson(seed, 'by-id', hexInt(hashHex(seed, 'by-id', detail.id)), { page: 1, per_page: 1 });
-    return { ...person, id: detail.id, email: person.email === LOCKED ? null : person.email };
+    // Someone a search showed; or (after a simulator restart forgot them) someone made up from the id alone, whose
+    // address is locked or not as it was when a search showed them (both follow the id).
+    const person = known.get(detail.id) ?? fakePerson(seed, 'by-id', hexInt(hashHex(seed, 'by-id', detail.id)), { page: 1, per_page: 1 }, detail.id);
+    return { ...person, email: person.email === LOCKED ? null : person.email };
   };
 
   return {
@@ -224,17 +225,18 @@ export function searchPeople(seed: string, request: SearchRequest) {
   };
 }
 
-function fakePerson(seed: string, criteriaKey: string, index: number, request: SearchRequest) {
+function fakePerson(seed: string, criteriaKey: string, index: number, request: SearchRequest, knownId?: string) {
   const h = hashHex(seed, 'person', criteriaKey, String(index));
   const firstName = pick(FIRST_NAMES, hexInt(h, 0));
   const lastName = pick(LAST_NAMES, hexInt(h, 8));
   const company = `${pick(COMPANY_STEMS, hexInt(h, 16))} ${pick(COMPANY_ENDINGS, hexInt(h, 24))}`;
   const domain = `${company.toLowerCase().replace(/\s+/g, '')}.com`;
-  const locked = hexInt(h, 32) % 100 < LOCKED_EMAIL_PERCENT;
   const titles = request.person_titles?.length ? request.person_titles : TITLES;
   const location = pick(request.person_locations?.length ? request.person_locations : LOCATIONS, hexInt(h, 40));
-  // The id depends on who the person is, so the same person has one id in every search.
-  const id = hashHex(seed, 'person-id', firstName, lastName, company).slice(0, 24);
+  // The id depends on who the person is, so the same person has one id in every search; and whether their address
+  // is unlocked depends on the id alone, so every search that shows them (and enrichment) agrees on has_email.
+  const id = knownId ?? hashHex(seed, 'person-id', firstName, lastName, company).slice(0, 24);
+  const locked = hexInt(hashHex(seed, 'locked', id)) % 100 < LOCKED_EMAIL_PERCENT;
   return {
     id,
     first_name: firstName,
