@@ -5,6 +5,10 @@ import { storableText } from '../util/storable-text';
 import { lockGateShared } from './system-state';
 import type { Db, Tx } from './tx';
 
+/**
+ * Why a job paused with its campaign is paused. Not stored (the job's error stays null): the cascade's update then
+ * keeps every row's size, so it stays heap-only (migration 20261207020000); the API reads it from here.
+ */
 export const jobPausedReason = (campaignId: string): string => `Campaign ${campaignId} is paused`;
 /** What a resume reports of a campaign whose workflow is gone (SPEC rule 7: reported, the others resume)... */
 export const RESUME_ERROR_NO_WORKFLOW = 'campaign workflow is not running';
@@ -59,11 +63,11 @@ export async function pauseCampaignRows(
 export async function pauseJobsOf(tx: Tx, campaignIds: string[]): Promise<Omit<PausedCampaigns, 'campaigns'>> {
   await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ANY(${campaignIds}::uuid[]) ORDER BY id FOR UPDATE`;
   const inFlightJobs = await tx.$queryRaw<{ id: string; campaign_id: string }[]>`
-    UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
+    UPDATE jobs SET status = 'PAUSED', error = NULL, updated_at = now()
     WHERE campaign_id = ANY(${campaignIds}::uuid[]) AND status = 'PROCESSING'
     RETURNING id, campaign_id`;
   const pending = await tx.$executeRaw`
-    UPDATE jobs SET status = 'PAUSED', error = 'Campaign ' || campaign_id || ' is paused', updated_at = now()
+    UPDATE jobs SET status = 'PAUSED', error = NULL, updated_at = now()
     WHERE campaign_id = ANY(${campaignIds}::uuid[]) AND status = 'PENDING'`;
   return { jobsPaused: inFlightJobs.length + pending, inFlightJobs };
 }
@@ -129,7 +133,7 @@ export async function syncCampaign(
       const [{ jobs }] = await tx.$queryRaw<[{ jobs: number }]>`SELECT count(*)::int AS jobs FROM jobs WHERE campaign_id = ${campaignId}::uuid`;
       if (jobs === 0) {
         await tx.job.create({
-          data: { campaignId, type: 'FETCH_LEADS', status: status === 'PAUSED' ? 'PAUSED' : 'PENDING', error: status === 'PAUSED' ? jobPausedReason(campaignId) : null },
+          data: { campaignId, type: 'FETCH_LEADS', status: status === 'PAUSED' ? 'PAUSED' : 'PENDING' },
         });
       }
     }

@@ -204,10 +204,9 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
       FROM open_batch WHERE jobs.id = open_batch.id
       RETURNING jobs.id
     ), created AS (
-      INSERT INTO jobs (id, campaign_id, lead_id, lead_ids, type, status, error, updated_at)
+      INSERT INTO jobs (id, campaign_id, lead_id, lead_ids, type, status, updated_at)
       SELECT gen_random_uuid(), ${job.campaign_id}::uuid, n.lead_id, n.lead_ids, n.type,
-             CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING'::"JobStatus" ELSE 'PAUSED'::"JobStatus" END,
-             CASE WHEN campaign.status = 'RUNNING' THEN NULL ELSE ${jobPausedReason(job.campaign_id)} END, now()
+             CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING'::"JobStatus" ELSE 'PAUSED'::"JobStatus" END, now()
       FROM jsonb_to_recordset(${nextJobsJson(next)}::jsonb) AS n(lead_id uuid, lead_ids uuid[], type "JobType"), settled, campaign
       WHERE NOT EXISTS (SELECT FROM open_batch)
       RETURNING id, type, status

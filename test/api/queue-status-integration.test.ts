@@ -208,6 +208,11 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
       'in-flight verify calls landed',
     );
     expect(enrich.map((job) => job.status)).toEqual(['PAUSED', 'PAUSED']);
+    // Paused with their campaign: no reason stored (the cascade's rows keep their size), the API says it.
+    for (const job of enrich) {
+      expect(job.error).toBeNull();
+      expect((await t.get(`/api/v1/jobs/${job.id}`).expect(200)).body.data.error).toBe(`Campaign ${id} is paused`);
+    }
     expect((await prisma().campaign.findUniqueOrThrow({ where: { id } })).status).toBe('PAUSED');
     // And a new campaign may not start while the queue is paused.
     const created = await t.post('/api/v1/campaigns', { name: 'late', search_criteria: { titles: ['CEO'] }, lead_limit: 1, copy_prompt: 'Hi', instantly_campaign_id: 'i-1' }).expect(201);
@@ -218,7 +223,8 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     const ids = await tripOnVerify(3);
     const pausedBefore = await prisma().job.findMany({ where: { campaignId: { in: ids }, status: 'PAUSED' } });
     expect(pausedBefore).toHaveLength(6);
-    expect(pausedBefore.every((job) => job.error !== null)).toBe(true);
+    // Each says why it is paused.
+    for (const job of pausedBefore) expect((await t.get(`/api/v1/jobs/${job.id}`).expect(200)).body.data.error).toMatch(/\S/);
 
     t.h.providers.recover('millionverifier');
     await t.post(reset('millionverifier')).expect(200);
@@ -229,6 +235,7 @@ describe.each(DATABASE_KINDS)('queue status integration (%s)', (kind) => {
     expect(campaigns.every((c) => c.status !== 'PAUSED' && c.statusReason === null)).toBe(true);
     const jobs = await prisma().job.findMany({ where: { id: { in: pausedBefore.map((job) => job.id) } } });
     expect(jobs.every((job) => job.status !== 'PAUSED' && job.error === null)).toBe(true);
+    for (const job of jobs) expect((await t.get(`/api/v1/jobs/${job.id}`).expect(200)).body.data.error).toBeNull();
 
     await campaignsReach(t, ids, 'COMPLETED');
     for (const id of ids) {

@@ -5,10 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { breakerActivities } from '../../activities/breaker';
-import { pauseCampaignRows, resumeAllCampaigns } from '../../src/store/campaigns';
+import { pauseCampaignRows, pauseJobsOf, resumeAllCampaigns } from '../../src/store/campaigns';
 import { claimJob } from '../../src/store/jobs';
 import { closeGate, openGate } from '../../src/store/system-state';
-import { BULK_TX } from '../../src/store/tx';
+import { BULK_TX, type Tx } from '../../src/store/tx';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 
@@ -66,6 +66,33 @@ describe.each(DATABASE_KINDS)('cascade: campaigns at the gate, then their jobs (
     expect(await run(() => e.pauseCascade({ seq: 1, reason: 'circuit breaker opened' }))).toEqual({ campaignsPaused: 0, jobsPaused: 0 });
     const audit = await db.prisma.breakerEvent.findMany({ where: { type: 'QUEUE_PAUSED' } });
     expect(audit.map((event) => event.metadata)).toEqual([{ jobs_paused: 7 }]);
+  });
+
+  // No index names a job's status and pages keep room (migration 20261207020000), so PostgreSQL writes no index
+  // entry for these updates: a cascade over 200,000 jobs went from 2.4-2.8 s to 0.5-0.7 s on the database alone.
+  it("pausing and resuming a backlog are heap-only updates: no index entry is written for a job's status", async () => {
+    const id = await campaignWithBacklog(150);
+    await trip();
+    // The backend's counts of job updates not yet reported (earlier transactions' may be among them): read around.
+    const jobUpdates = async (tx: Tx) => {
+      const [counts] = await tx.$queryRaw<[{ updated: number; heap_only: number }]>`
+        SELECT n_tup_upd::int AS updated, n_tup_hot_upd::int AS heap_only FROM pg_stat_xact_user_tables WHERE relname = 'jobs'`;
+      return counts;
+    };
+    const updatesBy = async <R>(tx: Tx, write: () => Promise<R>) => {
+      const before = await jobUpdates(tx);
+      const result = await write();
+      const after = await jobUpdates(tx);
+      return { result, updated: after.updated - before.updated, heap_only: after.heap_only - before.heap_only };
+    };
+    const paused = await db.prisma.$transaction((tx) => updatesBy(tx, async () => (await pauseJobsOf(tx, [id])).jobsPaused), BULK_TX);
+    expect(paused).toEqual({ result: 150, updated: 150, heap_only: 150 });
+
+    const resumed = await db.prisma.$transaction(async (tx) => {
+      await openGate(tx, { seq: 2 });
+      return updatesBy(tx, async () => (await resumeAllCampaigns(tx)).jobsResumed);
+    }, BULK_TX);
+    expect(resumed).toEqual({ result: 150, updated: 150, heap_only: 150 });
   });
 
   it('a resume between the gate and the cascade wins: the backlogs stay PENDING under RUNNING campaigns', async () => {

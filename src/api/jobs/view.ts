@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { Job } from '../../generated/prisma/client';
+import { jobPausedReason } from '../../store/campaigns';
 import { isoTime, isoTimeOrNull } from '../http/common-schemas';
 import type { jobData } from './schemas';
 
@@ -13,7 +14,8 @@ export function jobView(job: Job): z.input<typeof jobData> {
     type: job.type,
     status: job.status,
     attempts: job.attempts,
-    error: job.error,
+    // A job paused with its campaign stores no reason (src/store/campaigns.ts): it is its campaign's pause.
+    error: job.error ?? (job.status === 'PAUSED' ? jobPausedReason(job.campaignId) : null),
     created_at: isoTime(job.createdAt),
     updated_at: isoTime(job.updatedAt),
     started_at: isoTimeOrNull(job.startedAt),
