@@ -72,14 +72,18 @@ export async function pauseJobsOf(tx: Tx, campaignIds: string[]): Promise<Omit<P
   return { jobsPaused: inFlightJobs.length + pending, inFlightJobs };
 }
 
-/** PAUSED campaigns that still have PENDING or PROCESSING jobs, in id order after `afterId` (the cascade's work). */
-export async function pausedCampaignsWithUnfinishedJobs(db: Db | Tx, afterId: string | null, limit: number): Promise<string[]> {
-  const rows = await db.$queryRaw<{ id: string }[]>`
-    SELECT c.id FROM campaigns c
-    WHERE c.status = 'PAUSED' AND (${afterId}::uuid IS NULL OR c.id > ${afterId}::uuid)
-      AND EXISTS (SELECT 1 FROM jobs j WHERE j.campaign_id = c.id AND j.status IN ('PENDING', 'PROCESSING'))
+/**
+ * PAUSED campaigns that still have PENDING or PROCESSING jobs, in id order after `afterId`, with how many (the
+ * cascade's work, which it sizes its transactions by).
+ */
+export async function pausedCampaignsWithUnfinishedJobs(db: Db | Tx, afterId: string | null, limit: number): Promise<{ id: string; unfinished: number }[]> {
+  return db.$queryRaw<{ id: string; unfinished: number }[]>`
+    SELECT c.id, u.unfinished FROM campaigns c
+    CROSS JOIN LATERAL (
+      SELECT count(*)::int AS unfinished FROM jobs j WHERE j.campaign_id = c.id AND j.status IN ('PENDING', 'PROCESSING')
+    ) u
+    WHERE c.status = 'PAUSED' AND (${afterId}::uuid IS NULL OR c.id > ${afterId}::uuid) AND u.unfinished > 0
     ORDER BY c.id LIMIT ${limit}`;
-  return rows.map((row) => row.id);
 }
 
 /** Every PAUSED campaign RUNNING again, its PAUSED jobs PENDING with the pause error cleared (SPEC rule 7). */
