@@ -194,11 +194,11 @@ export async function cancelCampaign(db: Db, campaignId: string): Promise<Campai
   });
 }
 
-/** Campaigns in `status` whose workflow has not adopted it yet, in id order after `afterId`. */
 /** Campaigns in `status` whose workflow has not adopted it (what a fan-out still has to tell). */
 const unacknowledged = (status: 'PAUSED' | 'RUNNING') =>
   Prisma.sql`status = ${status}::"CampaignStatus" AND workflow_status IS DISTINCT FROM ${status}::"CampaignStatus"`;
 
+/** Campaigns in `status` whose workflow has not adopted it yet, in id order after `afterId`. */
 export async function unacknowledgedCampaigns(db: Db, status: 'PAUSED' | 'RUNNING', afterId: string | null, limit: number): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string }[]>`
     SELECT id FROM campaigns
