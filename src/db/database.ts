@@ -6,6 +6,7 @@ import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client';
 import { migrate, type MigrationResult } from './migrator';
+import { preparedStatementName } from './prepared-statements';
 
 export type { PrismaClient } from '../generated/prisma/client';
 
@@ -57,8 +58,9 @@ async function openPostgres(url: string): Promise<Database> {
     connections.on('error', () => undefined);
     return connections;
   };
-  // The adapter's own error hooks would note each loss a second time.
-  const pgOptions = { disposeExternalPool: true };
+  // The adapter's own error hooks would note each loss a second time. Hot-path statements are prepared per connection;
+  // the adapter's type wants a name for every statement, but it passes the name on to pg, where none means unnamed.
+  const pgOptions = { disposeExternalPool: true, statementNameGenerator: preparedStatementName as (query: { sql: string }) => string };
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool(10), pgOptions) });
   const breakerPrisma = new PrismaClient({ adapter: new PrismaPg(pool(3), pgOptions) });
   return {

@@ -1,5 +1,6 @@
 import { type Lead, Prisma } from '../generated/prisma/client';
 import type { JobType } from '../generated/prisma/enums';
+import { prepared } from '../db/prepared-statements';
 import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
@@ -40,7 +41,7 @@ export interface Dispatch {
  * waited behind a pause sees the pause.
  */
 export async function claimJob(db: Db, { jobId, campaignId, dispatchId }: Dispatch): Promise<ClaimedJob | undefined> {
-  const [job] = await db.$queryRaw<ClaimedJob[]>`
+  const [job] = await db.$queryRaw<ClaimedJob[]>`${prepared('claim_job')}
     WITH gate AS MATERIALIZED (
       SELECT generation FROM system_state WHERE id = 1 AND queue_state = 'ACTIVE' AND NOT ${HELD} FOR SHARE
     ), campaign AS MATERIALIZED (
@@ -184,7 +185,7 @@ function joinedBatch(next: NextJobs) {
  */
 export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], next }: JobCompletion): Promise<{ settled: boolean; nextJobs: JobRef[] }> {
   const join = joinedBatch(next);
-  const [result] = await db.$queryRaw<{ settled: boolean; next_jobs: JobRef[] }[]>`
+  const [result] = await db.$queryRaw<{ settled: boolean; next_jobs: JobRef[] }[]>`${prepared('complete_job')}
     WITH ${settling(job, 'COMPLETED', null)}, patched AS (
       -- A data-modifying CTE runs whether or not it is read.
       UPDATE leads l SET ${LEAD_PATCH_SET}
@@ -220,7 +221,7 @@ export async function completeJob(db: Db, job: ClaimedJob, { leadUpdates = [], n
 /** The job's own data was refused: FAILED, and its leads with it (one statement, the same lock order). */
 export async function failJob(db: Db, job: ClaimedJob, error: string): Promise<boolean> {
   const leadIds = job.lead_id ? [job.lead_id] : job.lead_ids;
-  const [result] = await db.$queryRaw<{ settled: boolean }[]>`
+  const [result] = await db.$queryRaw<{ settled: boolean }[]>`${prepared('fail_job')}
     WITH ${settling(job, 'FAILED', error)}, failed_leads AS (
       UPDATE leads SET status = 'FAILED', updated_at = now() FROM settled WHERE leads.id = ANY(${leadIds}::uuid[])
       RETURNING leads.id

@@ -1,3 +1,4 @@
+import { prepared } from '../db/prepared-statements';
 import { PROVIDER_LIMIT_ROWS_JSON, providerLimitsOf } from '../db/provider-limits';
 import { STATUS_COUNT_ROWS_JSON, statusCountsOf, type StatusCountRow } from './status-counts';
 import { SYSTEM_STATE_JSON, systemStateOfJson } from './system-state';
@@ -10,7 +11,7 @@ import type { Db } from './tx';
  * Each part's SQL stays with its table.
  */
 export async function readStatusSources(db: Db) {
-  const [row] = await db.$queryRaw<[{ system: Parameters<typeof systemStateOfJson>[0]; counts: StatusCountRow[]; providers: Parameters<typeof providerLimitsOf>[0] }]>`
+  const [row] = await db.$queryRaw<[{ system: Parameters<typeof systemStateOfJson>[0]; counts: StatusCountRow[]; providers: Parameters<typeof providerLimitsOf>[0] }]>`${prepared('status_read')}
     SELECT ${SYSTEM_STATE_JSON} AS system, ${STATUS_COUNT_ROWS_JSON} AS counts, ${PROVIDER_LIMIT_ROWS_JSON} AS providers`;
   return {
     stored: systemStateOfJson(row.system),
