@@ -2,11 +2,13 @@
  * npm run bench:throughput [-- --campaigns 20 --leads 50 --database postgres|pglite]
  *
  * Leads per second through the whole pipeline (fetch, email batches of 10, per lead verify, enrich, write copy, then
- * push batches of up to 1,000) against the
- * zero-latency simulator (a process of its own, as the real services would be), one worker; then, in the same process on the same dev server, the platform's own loop:
- * as many workflows, pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what
- * the product costs on top of Temporal. CPU of the worker process, the dev server and the database backends is
- * printed per job for both, so the difference shows where a job's time goes. The last line is JSON.
+ * push batches of up to 1,000) against the zero-latency simulator (a process of its own, as the real services would
+ * be), one worker; then, in the same process on the same dev server, the platform's own loop: as many workflows,
+ * pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what the product costs on
+ * top of Temporal. Two more loops of the same shape split that cost: activities making one HTTP call between two
+ * `SELECT 1`, and activities making it between two committed single-row writes (the least a job's claim and
+ * completion must do). CPU of the worker process, the dev server and the database backends is printed per job, so
+ * the differences show where a job's time goes. The last line is JSON.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -63,6 +65,20 @@ async function main(): Promise<void> {
         await db.prisma.$queryRaw`SELECT 1`;
         await (await fetch(statusUrl)).arrayBuffer();
         await db.prisma.$queryRaw`SELECT 1`;
+      },
+    };
+    // A job's claim and completion each commit a write: this loop's activities commit one single-row update before
+    // and after their call (rows drawn at random from enough that two in flight rarely share one).
+    const FLOOR_ROWS = 10_000;
+    await db.prisma.$executeRawUnsafe('CREATE TABLE bench_floor_rows (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0)');
+    await db.prisma.$executeRaw`INSERT INTO bench_floor_rows (id) SELECT generate_series(1, ${FLOOR_ROWS}::int)`;
+    const touchRow = () => db.prisma.$executeRaw`UPDATE bench_floor_rows SET n = n + 1 WHERE id = ${1 + Math.floor(Math.random() * FLOOR_ROWS)}::int`;
+    const writeFloorLoop: Loop = {
+      name: 'activities making one HTTP call between two committed single-row writes',
+      noop: async () => {
+        await touchRow();
+        await (await fetch(statusUrl)).arrayBuffer();
+        await touchRow();
       },
     };
     let loopRuns = 0;
@@ -135,6 +151,7 @@ async function main(): Promise<void> {
 
     const bareAfter = await runLoop(noop, jobs);
     const floor = await runLoop(floorLoop, jobs);
+    const writeFloor = await runLoop(writeFloorLoop, jobs);
     const perSecond = (loop: LoopResult) => loop.done / (loop.ms / 1000);
     const bareRuns = [bareBefore, bareAfter].map(perSecond);
     const bareActivitiesPerSecond = (bareRuns[0]! + bareRuns[1]!) / 2;
@@ -143,6 +160,7 @@ async function main(): Promise<void> {
     const bareCpu = bare.cpu;
     const bareMs = bare.ms;
     const floorPerSecond = perSecond(floor);
+    const writeFloorPerSecond = perSecond(writeFloor);
     const ratio = jobsPerSecond / bareActivitiesPerSecond;
     // Leads/s if every lead step were one activity: at this run's job rate (what batching goes beyond), and at the
     // platform's no-op rate (the ceiling for one activity per step).
@@ -160,7 +178,10 @@ async function main(): Promise<void> {
     console.log(`   CPU per activity: worker ${perJob(bareCpu.worker_s, done)} ms, dev server ${perJob(bareCpu.server_s, done)} ms`);
     console.log(`platform + the least a job does: ${floor.name}: ${floorPerSecond.toFixed(1)} activities/s (${(floorPerSecond / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
     console.log(`   ${cpuText(floor.cpu, db.kind)}`);
-    console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${(jobsPerSecond / floorPerSecond).toFixed(2)}`);
+    console.log(`platform + the least a job writes: ${writeFloor.name}: ${writeFloorPerSecond.toFixed(1)} activities/s (${(writeFloorPerSecond / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
+    console.log(`   ${cpuText(writeFloor.cpu, db.kind)}`);
+    console.log(`   CPU per activity: worker ${perJob(writeFloor.cpu.worker_s, writeFloor.done)} ms, dev server ${perJob(writeFloor.cpu.server_s, writeFloor.done)} ms, database ${perJob(writeFloor.cpu.database_s, writeFloor.done)} ms`);
+    console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${(jobsPerSecond / floorPerSecond).toFixed(2)}; against the loop writing a job's least: ${(jobsPerSecond / writeFloorPerSecond).toFixed(2)}`);
     console.log(`leads/s: ${leadsPerSecond.toFixed(1)}; one activity per lead step (${unbatched} activities, ${(unbatched / leads).toFixed(2)} a lead) would allow ${perStepAtJobRate.toFixed(1)} at this job rate (batching: ${(leadsPerSecond / perStepAtJobRate).toFixed(2)}x that), at most ${perStepLeadsPerSecond.toFixed(1)} at the no-op loop's rate (${(leadsPerSecond / perStepLeadsPerSecond).toFixed(2)}x)`);
     console.log(JSON.stringify({
       leads,
@@ -171,6 +192,8 @@ async function main(): Promise<void> {
       ratio: round(ratio, 2),
       floor_activities_per_s: round(floorPerSecond, 1),
       ratio_to_floor: round(jobsPerSecond / floorPerSecond, 2),
+      write_floor_activities_per_s: round(writeFloorPerSecond, 1),
+      ratio_to_write_floor: round(jobsPerSecond / writeFloorPerSecond, 2),
       leads_per_s: round(leadsPerSecond, 1),
       unbatched_activities: unbatched,
       per_step_leads_per_s_at_job_rate: round(perStepAtJobRate, 1),
