@@ -4,7 +4,7 @@ import { Prisma } from '../generated/prisma/client';
 /**
  * Statements a job runs every time (its claim, its completion) and the status read are prepared once per
  * PostgreSQL connection and then only bound and executed: sent unnamed, PostgreSQL parses, analyses and plans
- * their CTEs anew on every call, about a quarter of the database's CPU per job (bench:throughput).
+ * their CTEs anew on every call: a third of the database's CPU per job went to that (bench:throughput).
  *
  * A statement opts in by starting with `prepared('name')`. Only those are named: PostgreSQL keeps a named
  * statement for the connection's whole life, and texts that vary (an ORM's multi-row inserts) would pile up.
