@@ -176,11 +176,13 @@ async function main(): Promise<void> {
     console.log(`platform: ${CAMPAIGNS} workflows x ${Math.round(done / CAMPAIGNS)} no-op activities (5 in flight): ${bareActivitiesPerSecond.toFixed(1)} activities/s (before the pipeline ${bareRuns[0]!.toFixed(1)}, after it ${bareRuns[1]!.toFixed(1)}: ${done} in ${(bareMs / 1000).toFixed(1)} s)`);
     console.log(`   ${cpuText(bareCpu, db.kind)}`);
     console.log(`   CPU per activity: worker ${perJob(bareCpu.worker_s, done)} ms, dev server ${perJob(bareCpu.server_s, done)} ms`);
-    console.log(`platform + the least a job does: ${floor.name}: ${floorPerSecond.toFixed(1)} activities/s (${(floorPerSecond / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
-    console.log(`   ${cpuText(floor.cpu, db.kind)}`);
-    console.log(`platform + the least a job writes: ${writeFloor.name}: ${writeFloorPerSecond.toFixed(1)} activities/s (${(writeFloorPerSecond / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
-    console.log(`   ${cpuText(writeFloor.cpu, db.kind)}`);
-    console.log(`   CPU per activity: worker ${perJob(writeFloor.cpu.worker_s, writeFloor.done)} ms, dev server ${perJob(writeFloor.cpu.server_s, writeFloor.done)} ms, database ${perJob(writeFloor.cpu.database_s, writeFloor.done)} ms`);
+    const printFloor = (heading: string, loop: LoopResult) => {
+      console.log(`${heading}: ${loop.name}: ${perSecond(loop).toFixed(1)} activities/s (${(perSecond(loop) / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
+      console.log(`   ${cpuText(loop.cpu, db.kind)}`);
+      console.log(`   CPU per activity: worker ${perJob(loop.cpu.worker_s, loop.done)} ms, dev server ${perJob(loop.cpu.server_s, loop.done)} ms, database ${perJob(loop.cpu.database_s, loop.done)} ms`);
+    };
+    printFloor('platform + the least a job does', floor);
+    printFloor('platform + the least a job writes', writeFloor);
     console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${(jobsPerSecond / floorPerSecond).toFixed(2)}; against the loop writing a job's least: ${(jobsPerSecond / writeFloorPerSecond).toFixed(2)}`);
     console.log(`leads/s: ${leadsPerSecond.toFixed(1)}; one activity per lead step (${unbatched} activities, ${(unbatched / leads).toFixed(2)} a lead) would allow ${perStepAtJobRate.toFixed(1)} at this job rate (batching: ${(leadsPerSecond / perStepAtJobRate).toFixed(2)}x that), at most ${perStepLeadsPerSecond.toFixed(1)} at the no-op loop's rate (${(leadsPerSecond / perStepLeadsPerSecond).toFixed(2)}x)`);
     console.log(JSON.stringify({
