@@ -4,7 +4,7 @@
  * database DATABASE_URL names: PGlite, or with --postgres a throw-away database next to it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,18 +52,49 @@ export function percentile(sorted: number[], p: number): number {
 /** CPU milliseconds so far of this process, the dev server and the database's backends (Linux /proc). */
 export interface CpuMark {
   bench: number;
+  /** This process by thread group (see threadGroupOf). */
+  threads: Record<ThreadGroup, number>;
   server: number;
   database: number;
   simulator: number;
 }
 
-function procCpuMs(pid: number): number {
+function procCpuMs(statPath: string): number {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
   }
+}
+
+/**
+ * Where the worker process's CPU goes, by thread: `main` runs the activities, the client and PGlite; `workflows`
+ * are the threads the SDK starts to run workflow code in its sandbox; `core` is Temporal's Rust core (its tokio
+ * and timer threads, named so); `background` are the threads Node had before the bench opened anything: V8's
+ * garbage collector and optimizing compiler, and libuv's pool.
+ */
+export type ThreadGroup = 'main' | 'workflows' | 'core' | 'background';
+const THREAD_GROUPS: ThreadGroup[] = ['main', 'workflows', 'core', 'background'];
+const TASKS = '/proc/self/task';
+const startupThreads = new Set(readdirSync(TASKS));
+
+function threadGroupOf(tid: string): ThreadGroup {
+  if (tid === String(process.pid)) return 'main';
+  if (readFileSync(`${TASKS}/${tid}/comm`, 'utf8').trim() !== 'node') return 'core';
+  return startupThreads.has(tid) ? 'background' : 'workflows';
+}
+
+function threadCpuMs(): Record<ThreadGroup, number> {
+  const groups: Record<ThreadGroup, number> = { main: 0, workflows: 0, core: 0, background: 0 };
+  for (const tid of readdirSync(TASKS)) {
+    try {
+      groups[threadGroupOf(tid)] += procCpuMs(`${TASKS}/${tid}/stat`) || 0;
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return groups;
 }
 
 export class CpuMeter {
@@ -86,16 +117,19 @@ export class CpuMeter {
     const { user, system } = process.cpuUsage();
     return {
       bench: (user + system) / 1000,
-      server: this.serverPid ? procCpuMs(this.serverPid) : NaN,
-      database: this.backends.reduce((sum, pid) => sum + (procCpuMs(pid) || 0), 0),
-      simulator: this.simulatorPid ? procCpuMs(this.simulatorPid) : 0,
+      threads: threadCpuMs(),
+      server: this.serverPid ? procCpuMs(`/proc/${this.serverPid}/stat`) : NaN,
+      database: this.backends.reduce((sum, pid) => sum + (procCpuMs(`/proc/${pid}/stat`) || 0), 0),
+      simulator: this.simulatorPid ? procCpuMs(`/proc/${this.simulatorPid}/stat`) : 0,
     };
   }
 }
 
-export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; server_s: number; database_s: number; simulator_s: number } {
+export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; threads_s: Record<ThreadGroup, number>; server_s: number; database_s: number; simulator_s: number } {
   return {
     worker_s: round((to.bench - from.bench) / 1000, 1),
+    // A thread that ended between the marks takes its CPU with it: never below zero.
+    threads_s: Object.fromEntries(THREAD_GROUPS.map((group) => [group, round(Math.max(0, to.threads[group] - from.threads[group]) / 1000, 1)])) as Record<ThreadGroup, number>,
     server_s: round((to.server - from.server) / 1000, 1),
     database_s: round(Math.max(0, to.database - from.database) / 1000, 1),
     simulator_s: round((to.simulator - from.simulator) / 1000, 1),

@@ -16,7 +16,7 @@ import { Worker } from '@temporalio/worker';
 import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import type { bareLoopWorkflow } from './workflows/bare-loop';
-import { cpuSpent, cpuText, openBenchStack, round, sleep, until } from './support';
+import { cpuSpent, cpuText, openBenchStack, round, sleep, type ThreadGroup, until } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -168,18 +168,27 @@ async function main(): Promise<void> {
     const perStepLeadsPerSecond = (bareActivitiesPerSecond * leads) / unbatched;
 
     const perJob = (seconds: number, n: number) => ((seconds * 1000) / n).toFixed(2);
+    const perJobByThread = (cpu: LoopResult['cpu'], n: number) =>
+      Object.fromEntries(Object.entries(cpu.threads_s).map(([group, seconds]) => [group, Number(perJob(seconds, n))])) as Record<ThreadGroup, number>;
+    const threadText = (cpu: LoopResult['cpu'], n: number) => {
+      const by = perJobByThread(cpu, n);
+      return `worker by thread: main (activities, client) ${by.main} ms, workflow sandbox ${by.workflows} ms, Temporal core ${by.core} ms, V8 and libuv background (GC, compiler) ${by.background} ms`;
+    };
     console.log('');
     console.log(`pipeline: ${CAMPAIGNS} campaigns, ${leads} leads (${pushed} pushed), ${jobs} jobs in ${(pipelineMs / 1000).toFixed(1)} s: ${leadsPerSecond.toFixed(1)} leads/s, ${jobsPerSecond.toFixed(1)} jobs/s`);
     console.log(`   jobs by type: ${Object.entries(jobsByType).map(([type, n]) => `${type} ${n}`).join(', ')}`);
     console.log(`   ${cpuText(pipelineCpu, db.kind)}`);
     console.log(`   CPU per job: worker ${perJob(pipelineCpu.worker_s, jobs)} ms, dev server ${perJob(pipelineCpu.server_s, jobs)} ms, database ${perJob(pipelineCpu.database_s, jobs)} ms, simulator ${perJob(pipelineCpu.simulator_s, jobs)} ms`);
+    console.log(`   ${threadText(pipelineCpu, jobs)}`);
     console.log(`platform: ${CAMPAIGNS} workflows x ${Math.round(done / CAMPAIGNS)} no-op activities (5 in flight): ${bareActivitiesPerSecond.toFixed(1)} activities/s (before the pipeline ${bareRuns[0]!.toFixed(1)}, after it ${bareRuns[1]!.toFixed(1)}: ${done} in ${(bareMs / 1000).toFixed(1)} s)`);
     console.log(`   ${cpuText(bareCpu, db.kind)}`);
     console.log(`   CPU per activity: worker ${perJob(bareCpu.worker_s, done)} ms, dev server ${perJob(bareCpu.server_s, done)} ms`);
+    console.log(`   ${threadText(bareCpu, done)}`);
     const printFloor = (heading: string, loop: LoopResult) => {
       console.log(`${heading}: ${loop.name}: ${perSecond(loop).toFixed(1)} activities/s (${(perSecond(loop) / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
       console.log(`   ${cpuText(loop.cpu, db.kind)}`);
       console.log(`   CPU per activity: worker ${perJob(loop.cpu.worker_s, loop.done)} ms, dev server ${perJob(loop.cpu.server_s, loop.done)} ms, database ${perJob(loop.cpu.database_s, loop.done)} ms`);
+      console.log(`   ${threadText(loop.cpu, loop.done)}`);
     };
     printFloor('platform + the least a job does', floor);
     printFloor('platform + the least a job writes', writeFloor);
@@ -205,7 +214,10 @@ async function main(): Promise<void> {
       database: db.kind,
       campaigns: CAMPAIGNS,
       cpu_ms_per_job: { worker: Number(perJob(pipelineCpu.worker_s, jobs)), server: Number(perJob(pipelineCpu.server_s, jobs)), database: Number(perJob(pipelineCpu.database_s, jobs)), simulator: Number(perJob(pipelineCpu.simulator_s, jobs)) },
+      worker_cpu_ms_per_job_by_thread: perJobByThread(pipelineCpu, jobs),
       cpu_ms_per_bare_activity: { worker: Number(perJob(bareCpu.worker_s, done)), server: Number(perJob(bareCpu.server_s, done)) },
+      worker_cpu_ms_per_bare_activity_by_thread: perJobByThread(bareCpu, done),
+      worker_cpu_ms_per_write_floor_activity_by_thread: perJobByThread(writeFloor.cpu, writeFloor.done),
     }));
   } finally {
     await stack.close();
