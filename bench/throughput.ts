@@ -13,6 +13,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Worker } from '@temporalio/worker';
+import { request } from 'undici';
 import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import type { bareLoopWorkflow } from './workflows/bare-loop';
@@ -52,7 +53,8 @@ async function main(): Promise<void> {
   try {
     // ---- the platform's own loop, same shape -----------------------------------------------------------
     // No-op activities (Temporal alone), then activities doing the least a job must do (one HTTP call to the
-    // simulator, two statements on the database), so the ratio splits into the platform and the product. The
+    // simulator, through the providers' HTTP client, undici; two statements on the database), so the ratio splits
+    // into the platform and the product. The
     // no-op loop runs before and after the pipeline (the dev server's history grows meanwhile): its mean is the
     // platform's figure, and both runs are printed, so a noisy machine shows.
     // Before the pipeline, as many activities as it would run if every address were deliverable (a little more than it does).
@@ -63,7 +65,7 @@ async function main(): Promise<void> {
       name: 'activities making one HTTP call and two database statements',
       noop: async () => {
         await db.prisma.$queryRaw`SELECT 1`;
-        await (await fetch(statusUrl)).arrayBuffer();
+        await (await request(statusUrl)).body.arrayBuffer();
         await db.prisma.$queryRaw`SELECT 1`;
       },
     };
@@ -77,7 +79,7 @@ async function main(): Promise<void> {
       name: 'activities making one HTTP call between two committed single-row writes',
       noop: async () => {
         await touchRow();
-        await (await fetch(statusUrl)).arrayBuffer();
+        await (await request(statusUrl)).body.arrayBuffer();
         await touchRow();
       },
     };

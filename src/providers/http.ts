@@ -1,8 +1,13 @@
 /**
- * The one place that talks HTTP to third-party services: fetch with a per-request timeout, and the
+ * The one place that talks HTTP to third-party services: undici's request with a per-request timeout, and the
  * classification of every failure into ServiceError (trips the breaker) or DataError (fails the job),
  * following SPEC rule 1. All five clients go through `callJson`.
+ *
+ * undici's `request` rather than `fetch` (the same library underneath): a call costs the worker a third of
+ * fetch's CPU (0.10-0.16 ms against 0.24-0.47 ms on the bench machine) and far less garbage, with nothing
+ * fetch adds that these APIs need (no redirects to follow, no compressed bodies asked for).
  */
+import { type Dispatcher, request } from 'undici';
 import type { z } from 'zod';
 import { measureProviderCall } from '../metrics/providers';
 import { storableText } from '../util/storable-text';
@@ -28,16 +33,37 @@ export function callJson(call: HttpCall): Promise<unknown> {
   return measureProviderCall(call.service, () => send(call));
 }
 
+/** Response headers as the classification reads them: by name, and all of them (WHATWG `Headers` is one). */
+export type HeaderReader = Pick<Headers, 'get'> & Iterable<[string, string]>;
+
+/** undici's plain header object (lower-case names; a repeated header as an array) read like `Headers`. */
+function headerReader(raw: Dispatcher.ResponseData['headers']): HeaderReader {
+  const joined = (value: string | string[] | undefined) => (value === undefined ? null : Array.isArray(value) ? value.join(', ') : value);
+  return {
+    get: (name) => joined(raw[name.toLowerCase()]),
+    *[Symbol.iterator]() {
+      for (const [name, value] of Object.entries(raw)) {
+        const text = joined(value);
+        if (text !== null) yield [name, text];
+      }
+    },
+  };
+}
+
+// Some APIs' edges refuse requests without one.
+const USER_AGENT = 'leadgen-orchestrator';
+
 async function send(call: HttpCall): Promise<unknown> {
   const where = `${call.service} ${call.method} ${call.describePath ?? call.path}`;
   let status: number;
-  let headers: Headers;
+  let headers: HeaderReader;
   let text: string;
   try {
-    const response = await fetch(joinUrl(call.baseUrl, call.path), {
+    const response = await request(joinUrl(call.baseUrl, call.path), {
       method: call.method,
       headers: {
         accept: 'application/json',
+        'user-agent': USER_AGENT,
         ...(call.body === undefined ? {} : { 'content-type': 'application/json' }),
         ...call.headers,
       },
@@ -45,9 +71,9 @@ async function send(call: HttpCall): Promise<unknown> {
       // Covers connecting, waiting for headers and reading the body.
       signal: AbortSignal.timeout(call.timeoutMs),
     });
-    status = response.status;
-    headers = response.headers;
-    text = await response.text();
+    status = response.statusCode;
+    headers = headerReader(response.headers);
+    text = await response.body.text();
   } catch (error) {
     throw classifyNetworkFailure(call.service, where, call.timeoutMs, error);
   }
@@ -77,11 +103,11 @@ export function expectShape<T>(service: ServiceName, schema: z.ZodType<T>, value
 
 const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
 
-/** fetch rejected: either our own deadline fired, or the connection failed (refused, reset, DNS...). */
+/** The request rejected: either our own deadline fired, or the connection failed (refused, reset, DNS...). */
 export function classifyNetworkFailure(service: ServiceName, where: string, timeoutMs: number, error: unknown): ServiceError {
   const name = errorName(error);
   const code = errorCode(error);
-  // Checked by name, not instanceof: under Jest's VM contexts fetch's errors come from another realm.
+  // Checked by name, not instanceof: under Jest's VM contexts the timeout's DOMException comes from another realm.
   if (name === 'TimeoutError' || name === 'AbortError' || (code !== undefined && TIMEOUT_CODES.has(code))) {
     return new ServiceError(service, 'timeout', `${where}: no answer within ${timeoutMs} ms`);
   }
@@ -94,7 +120,7 @@ export function classifyHttpFailure(
   service: ServiceName,
   where: string,
   status: number,
-  headers: Headers,
+  headers: HeaderReader,
   bodyText: string,
   now: number = Date.now(),
 ): ServiceError | DataError {
@@ -122,7 +148,7 @@ export function signalsQuota(text: string): boolean {
 }
 
 /** Retry-After (seconds or HTTP-date), or OpenAI's retry-after-ms, as milliseconds from now. */
-export function retryAfterMs(headers: Headers, now: number = Date.now()): number | undefined {
+export function retryAfterMs(headers: Pick<Headers, 'get'>, now: number = Date.now()): number | undefined {
   const milliseconds = headers.get('retry-after-ms');
   if (milliseconds !== null && /^\s*\d+(\.\d+)?\s*$/.test(milliseconds)) return Math.round(Number(milliseconds));
   return parseRetryAfter(headers.get('retry-after'), now);
@@ -176,7 +202,7 @@ function pickMessage(json: unknown): string | undefined {
  * The remaining-allowance headers the providers send: Apollo's x-{minute,hourly,24-hour}-requests-left and
  * OpenAI's x-ratelimit-remaining-{requests,tokens} with x-ratelimit-reset-*. Undefined when there are none.
  */
-export function readLimitHeaders(service: ServiceName, headers: Headers, now: Date = new Date()): LimitsObservation | undefined {
+export function readLimitHeaders(service: ServiceName, headers: HeaderReader, now: Date = new Date()): LimitsObservation | undefined {
   const remaining: Record<string, number> = {};
   const resets: Record<string, string> = {};
   for (const [name, value] of headers) {
@@ -199,7 +225,7 @@ function errorName(error: unknown): string | undefined {
   return error !== null && typeof error === 'object' && 'name' in error ? String(error.name) : undefined;
 }
 
-/** undici puts the socket error's code on `cause` (sometimes an AggregateError of per-address errors). */
+/** The socket error's code, on the error itself or on its `cause` (sometimes an AggregateError of per-address errors). */
 function errorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current !== null && typeof current === 'object'; depth += 1) {
