@@ -185,7 +185,6 @@ async function main(): Promise<void> {
     const rssAfter = rssMb();
     const rssPer1000 = ((rssAfter - rssBefore) / N) * 1000;
     console.log(`set-up: ${N} campaigns running (${((performance.now() - t) / 1000).toFixed(1)} s); worker RSS ${rssAfter.toFixed(0)} MB, ${rssPer1000.toFixed(0)} MB per 1,000 open campaigns`);
-    await cpu.findBackends();
 
     // ---- 1. the status read under load -----------------------------------------------------------
     // On PostgreSQL the API runs as deployed (`npm run api`, a process of its own); PGlite lives in this process,

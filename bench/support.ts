@@ -49,7 +49,7 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** CPU milliseconds so far of this process, the dev server and the database's backends (Linux /proc). */
+/** CPU milliseconds so far of this process, the dev server, the PostgreSQL server and the simulator (Linux /proc). */
 export interface CpuMark {
   bench: number;
   /** This process by thread group (see threadGroupOf). */
@@ -97,20 +97,56 @@ function threadCpuMs(): Record<ThreadGroup, number> {
   return groups;
 }
 
+/**
+ * Every process of the PostgreSQL server (its backends, and the WAL writer, checkpointer and autovacuum our writes
+ * cause), each kept at its last reading: the pool closes idle connections, and a connection that ends between two
+ * marks keeps the CPU it spent. Read every 250 ms and at each mark.
+ */
+class PostgresCpu {
+  private readonly lastSeen = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly postmasterPid: string) {
+    this.timer = setInterval(() => this.read(), 250);
+    this.timer.unref();
+  }
+
+  /** The server's CPU so far, in milliseconds (processes that ended at their last reading). */
+  read(): number {
+    const pm = this.postmasterPid;
+    let children: string[] = [];
+    try {
+      children = readFileSync(`/proc/${pm}/task/${pm}/children`, 'utf8').split(' ').filter(Boolean);
+    } catch {
+      // The server is gone: what was read stays.
+    }
+    for (const pid of [pm, ...children]) {
+      const spent = procCpuMs(`/proc/${pid}/stat`);
+      if (!Number.isNaN(spent)) this.lastSeen.set(pid, Math.max(spent, this.lastSeen.get(pid) ?? 0));
+    }
+    let total = 0;
+    for (const spent of this.lastSeen.values()) total += spent;
+    return total;
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
 export class CpuMeter {
-  /** Backends serving the bench's database (PostgreSQL); PGlite runs inside this process. */
-  private backends: number[] = [];
-  constructor(
+  private constructor(
     private readonly serverPid: number | undefined,
-    private readonly db: Database,
+    private readonly postgres: PostgresCpu | undefined,
     private readonly simulatorPid?: number,
   ) {}
 
-  /** Notes the database's backend processes now (pools open connections lazily: call once they are busy). */
-  async findBackends(): Promise<void> {
-    if (this.db.kind !== 'postgresql') return;
-    const rows = await this.db.prisma.$queryRaw<{ pid: number }[]>`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`;
-    this.backends = rows.map((row) => row.pid);
+  /** PostgreSQL is found through one of the bench's connections (its server process's parent); PGlite runs in this process. */
+  static async open(serverPid: number | undefined, db: Database, simulatorPid?: number): Promise<CpuMeter> {
+    if (db.kind !== 'postgresql') return new CpuMeter(serverPid, undefined, simulatorPid);
+    const [{ pid }] = await db.prisma.$queryRaw<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
+    const postmasterPid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]!;
+    return new CpuMeter(serverPid, new PostgresCpu(postmasterPid), simulatorPid);
   }
 
   mark(): CpuMark {
@@ -119,9 +155,13 @@ export class CpuMeter {
       bench: (user + system) / 1000,
       threads: threadCpuMs(),
       server: this.serverPid ? procCpuMs(`/proc/${this.serverPid}/stat`) : NaN,
-      database: this.backends.reduce((sum, pid) => sum + (procCpuMs(`/proc/${pid}/stat`) || 0), 0),
+      database: this.postgres?.read() ?? 0,
       simulator: this.simulatorPid ? procCpuMs(`/proc/${this.simulatorPid}/stat`) : 0,
     };
+  }
+
+  close(): void {
+    this.postgres?.close();
   }
 }
 
@@ -138,7 +178,7 @@ export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; thread
 
 export const cpuText = (cpu: ReturnType<typeof cpuSpent>, dbKind: string) =>
   `CPU: worker process ${cpu.worker_s} s, dev server ${cpu.server_s} s` +
-  (dbKind === 'postgresql' ? `, PostgreSQL backends ${cpu.database_s} s` : ' (PGlite inside the worker process)') +
+  (dbKind === 'postgresql' ? `, PostgreSQL server ${cpu.database_s} s` : ' (PGlite inside the worker process)') +
   (cpu.simulator_s > 0 ? `, simulator process ${cpu.simulator_s} s` : '');
 
 export interface BenchStack {
@@ -240,6 +280,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
   const breaker = new BreakerClient(temporal.client, options.taskQueue, 1);
   await breaker.ensureRunning();
   const probes: PrismaClient[] = [];
+  const cpu = await CpuMeter.open(temporal.devServer?.pid, db, simulatorProcess?.pid);
   return {
     config,
     temporal,
@@ -247,7 +288,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
     breaker,
     workers,
     logger,
-    cpu: new CpuMeter(temporal.devServer?.pid, db, simulatorProcess?.pid),
+    cpu,
     databaseUrl: scratchUrl?.toString(),
     simulatorUrl: simulatorUrl || opened.simulator!.url,
     probePrisma() {
@@ -257,6 +298,7 @@ export async function openBenchStack(options: StackOptions): Promise<BenchStack>
       return client;
     },
     async close() {
+      cpu.close();
       workers.shutdown();
       await running;
       await Promise.all(probes.map((client) => client.$disconnect()));

@@ -7,7 +7,7 @@
  * pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what the product costs on
  * top of Temporal. Two more loops of the same shape split that cost: activities making one HTTP call between two
  * `SELECT 1`, and activities making it between two committed single-row writes (the least a job's claim and
- * completion must do). CPU of the worker process, the dev server and the database backends is printed per job, so
+ * completion must do). CPU of the worker process (by thread), the dev server, the PostgreSQL server and the simulator is printed per job, so
  * the differences show where a job's time goes. The last line is JSON.
  */
 import os from 'node:os';
@@ -116,7 +116,6 @@ async function main(): Promise<void> {
       await running;
       return result;
     };
-    await cpu.findBackends();
     const bareBefore = await runLoop(noop, leadJobs);
 
     // ---- the pipeline -----------------------------------------------------------------------------------
@@ -132,7 +131,6 @@ async function main(): Promise<void> {
     const t = performance.now();
     await settleWithConcurrency(ids, 64, (id) => startCampaignWorkflow(client, TASK_QUEUE, id));
     await sleep(1_000);
-    await cpu.findBackends();
     await until(async () => (await db.prisma.campaign.count({ where: { status: 'COMPLETED' } })) === CAMPAIGNS, 100, 3_600_000, 'every campaign COMPLETED');
     const pipelineMs = performance.now() - t;
     const pipelineCpu = cpuSpent(from, cpu.mark());
