@@ -31,7 +31,7 @@ import { readStatusCounts } from '../src/store/status-counts';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import { BREAKER_WORKFLOW_ID, campaignWorkflowId, recordFailureSignal, resumeCampaignUpdate } from '../workflows/definitions';
 import { readLoad } from './read-load';
-import { cpuSpent, cpuText, freePort, ms, openBenchStack, percentile, round, rssMb, seedBacklogs, sleep, until } from './support';
+import { cpuSpent, cpuText, freePort, ms, openBenchStack, percentile, procCpuMs, round, rssMb, seedBacklogs, sleep, until } from './support';
 
 const { values } = parseArgs({
   options: {
@@ -94,7 +94,7 @@ class BenchProviders implements LeadProviders {
 }
 
 /** The status readers, run as a process of their own (bench/status-readers.ts): their latencies, sorted. */
-async function statusReaders(url: string, key: string): Promise<{ latencies: number[]; failed: number }> {
+async function statusReaders(url: string, key: string): Promise<{ latencies: number[]; failed: number; cpuMs: number }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'status-readers.ts'), '--url', url, '--key', key, '--readers', String(READERS), '--seconds', String(STATUS_SECONDS)], {
     cwd: path.resolve(__dirname, '..'),
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -103,7 +103,7 @@ async function statusReaders(url: string, key: string): Promise<{ latencies: num
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`bench: the status readers exited with ${code}`);
-  return JSON.parse(out) as { latencies: number[]; failed: number };
+  return JSON.parse(out) as { latencies: number[]; failed: number; cpuMs: number };
 }
 
 /**
@@ -209,7 +209,9 @@ async function main(): Promise<void> {
     t = performance.now();
     const loopDelay = monitorEventLoopDelay({ resolution: 10 });
     loopDelay.enable();
-    const { latencies: statusLatencies, failed: failedReads } = await statusReaders(statusUrl, key);
+    const apiCpuBefore = apiProcess?.pid ? procCpuMs(`/proc/${apiProcess.pid}/stat`) : NaN;
+    const { latencies: statusLatencies, failed: failedReads, cpuMs: readersCpuMs } = await statusReaders(statusUrl, key);
+    const apiCpuMs = apiProcess?.pid ? procCpuMs(`/proc/${apiProcess.pid}/stat`) - apiCpuBefore : NaN;
     loopDelay.disable();
     const jobsPerSecondDuringReads = ((await db.prisma.job.count({ where: { status: 'COMPLETED' } })) - completedBefore) / ((performance.now() - t) / 1000);
     // The read as it was before the counters: both tables grouped on every request.
@@ -241,6 +243,8 @@ async function main(): Promise<void> {
     console.log(`status read (API ${stack.databaseUrl ? 'in a process of its own' : 'in the worker process'}), ${READERS} readers, ${STATUS_SECONDS} s, ${statusLatencies.length} reads (${failedReads} not 200) while ${jobsPerSecondDuringReads.toFixed(0)} jobs/s complete:`);
     console.log(`   p50 ${ms(status.p50)}   p95 ${ms(status.p95)}   p99 ${ms(status.p99)}   (target p99 <= 100 ms; readers in a process of their own)`);
     console.log(`   meanwhile the worker's event loop (this process) was late by p50 ${ms(status.workerLoopP50)}, p99 ${ms(status.workerLoopP99)}: delays readers living here would add`);
+    const perRead = (cpuMs: number) => (cpuMs / Math.max(1, statusLatencies.length)).toFixed(2);
+    console.log(`   CPU per read: the API process ${apiProcess ? `${perRead(apiCpuMs)} ms` : 'n/a (in this process)'}, the readers' own process ${perRead(readersCpuMs)} ms`);
     console.log(`   its parts alone, ${READERS} readers each: the breaker's state query p99 ${ms(status.queryP99)}, the maintained counts p99 ${ms(status.countsP99)}`);
     console.log(`   the old whole-table grouping alone (database only): p99 ${ms(status.groupByP99)}`);
 
@@ -362,6 +366,8 @@ async function main(): Promise<void> {
       status_groupby_p99_ms: round(status.groupByP99, 1),
       status_breaker_query_p99_ms: round(status.queryP99, 1),
       status_counts_p99_ms: round(status.countsP99, 1),
+      status_api_cpu_ms_per_read: apiProcess ? round(apiCpuMs / Math.max(1, statusLatencies.length), 2) : null,
+      status_readers_cpu_ms_per_read: round(readersCpuMs / Math.max(1, statusLatencies.length), 2),
       jobs_per_s_during_reads: round(jobsPerSecondDuringReads),
     }));
   } finally {

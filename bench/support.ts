@@ -59,7 +59,7 @@ export interface CpuMark {
   simulator: number;
 }
 
-function procCpuMs(statPath: string): number {
+export function procCpuMs(statPath: string): number {
   try {
     const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
