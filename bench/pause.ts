@@ -238,13 +238,14 @@ async function main(): Promise<void> {
       groupByP99: percentile(groupByLatencies, 99),
       workerLoopP50: loopDelay.percentile(50) / 1e6,
       workerLoopP99: loopDelay.percentile(99) / 1e6,
+      apiCpuPerRead: apiCpuMs / Math.max(1, statusLatencies.length),
+      readersCpuPerRead: readersCpuMs / Math.max(1, statusLatencies.length),
     };
     console.log('');
     console.log(`status read (API ${stack.databaseUrl ? 'in a process of its own' : 'in the worker process'}), ${READERS} readers, ${STATUS_SECONDS} s, ${statusLatencies.length} reads (${failedReads} not 200) while ${jobsPerSecondDuringReads.toFixed(0)} jobs/s complete:`);
     console.log(`   p50 ${ms(status.p50)}   p95 ${ms(status.p95)}   p99 ${ms(status.p99)}   (target p99 <= 100 ms; readers in a process of their own)`);
     console.log(`   meanwhile the worker's event loop (this process) was late by p50 ${ms(status.workerLoopP50)}, p99 ${ms(status.workerLoopP99)}: delays readers living here would add`);
-    const perRead = (cpuMs: number) => (cpuMs / Math.max(1, statusLatencies.length)).toFixed(2);
-    console.log(`   CPU per read: the API process ${apiProcess ? `${perRead(apiCpuMs)} ms` : 'n/a (in this process)'}, the readers' own process ${perRead(readersCpuMs)} ms`);
+    console.log(`   CPU per read: the API process ${apiProcess ? `${status.apiCpuPerRead.toFixed(2)} ms` : 'n/a (in this process)'}, the readers' own process ${status.readersCpuPerRead.toFixed(2)} ms`);
     console.log(`   its parts alone, ${READERS} readers each: the breaker's state query p99 ${ms(status.queryP99)}, the maintained counts p99 ${ms(status.countsP99)}`);
     console.log(`   the old whole-table grouping alone (database only): p99 ${ms(status.groupByP99)}`);
 
@@ -366,8 +367,8 @@ async function main(): Promise<void> {
       status_groupby_p99_ms: round(status.groupByP99, 1),
       status_breaker_query_p99_ms: round(status.queryP99, 1),
       status_counts_p99_ms: round(status.countsP99, 1),
-      status_api_cpu_ms_per_read: apiProcess ? round(apiCpuMs / Math.max(1, statusLatencies.length), 2) : null,
-      status_readers_cpu_ms_per_read: round(readersCpuMs / Math.max(1, statusLatencies.length), 2),
+      status_api_cpu_ms_per_read: apiProcess ? round(status.apiCpuPerRead, 2) : null,
+      status_readers_cpu_ms_per_read: round(status.readersCpuPerRead, 2),
       jobs_per_s_during_reads: round(jobsPerSecondDuringReads),
     }));
   } finally {

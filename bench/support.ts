@@ -59,9 +59,14 @@ export interface CpuMark {
   simulator: number;
 }
 
+/** The fields of a /proc stat file after the command name: [0] the state, [1] the parent's pid, [11] utime, [12] stime. */
+function procStatFields(statPath: string): string[] {
+  return readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+}
+
 export function procCpuMs(statPath: string): number {
   try {
-    const fields = readFileSync(statPath, 'utf8').split(') ')[1]!.split(' ');
+    const fields = procStatFields(statPath);
     return (Number(fields[11]) + Number(fields[12])) * 10;
   } catch {
     return NaN;
@@ -145,7 +150,7 @@ export class CpuMeter {
   static async open(serverPid: number | undefined, db: Database, simulatorPid?: number): Promise<CpuMeter> {
     if (db.kind !== 'postgresql') return new CpuMeter(serverPid, undefined, simulatorPid);
     const [{ pid }] = await db.prisma.$queryRaw<[{ pid: number }]>`SELECT pg_backend_pid() AS pid`;
-    const postmasterPid = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]!;
+    const postmasterPid = procStatFields(`/proc/${pid}/stat`)[1]!;
     return new CpuMeter(serverPid, new PostgresCpu(postmasterPid), simulatorPid);
   }
 

@@ -7,8 +7,8 @@
  * pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what the product costs on
  * top of Temporal. Two more loops of the same shape split that cost: activities making one HTTP call between two
  * `SELECT 1`, and activities making it between two committed single-row writes (the least a job's claim and
- * completion must do). CPU of the worker process (by thread), the dev server, the PostgreSQL server and the simulator is printed per job, so
- * the differences show where a job's time goes. The last line is JSON.
+ * completion must do). CPU of the worker process (by thread), the dev server, the PostgreSQL server and the
+ * simulator is printed per job, so the differences show where a job's time goes. The last line is JSON.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -54,9 +54,8 @@ async function main(): Promise<void> {
     // ---- the platform's own loop, same shape -----------------------------------------------------------
     // No-op activities (Temporal alone), then activities doing the least a job must do (one HTTP call to the
     // simulator, through the providers' HTTP client, undici; two statements on the database), so the ratio splits
-    // into the platform and the product. The
-    // no-op loop runs before and after the pipeline (the dev server's history grows meanwhile): its mean is the
-    // platform's figure, and both runs are printed, so a noisy machine shows.
+    // into the platform and the product. The no-op loop runs before and after the pipeline (the dev server's
+    // history grows meanwhile): its mean is the platform's figure, and both runs are printed, so a noisy machine shows.
     // Before the pipeline, as many activities as it would run if every address were deliverable (a little more than it does).
     const leadJobs = CAMPAIGNS * (LEADS * 4 + Math.ceil(LEADS / 10) + 1);
     const statusUrl = `${stack.simulatorUrl}/sim/services`;
