@@ -56,9 +56,9 @@ export function campaignActivities({ prisma, temporal, logger, failureThreshold,
     },
 
     /** Our own fault in a job (not a service's): the campaign PAUSED for an operator; the breaker is not involved. */
-    async pauseCampaignForFault({ campaignId, reason }: { campaignId: string; reason: string }): Promise<void> {
-      const paused = await pauseCampaignForFault(prisma, campaignId, reason);
-      logPaused(logger, storableText(reason), paused.campaigns, paused.inFlightJobs);
+    async pauseCampaignForFault(request: { campaignId: string; jobId?: string; reason: string }): Promise<void> {
+      const paused = await pauseCampaignForFault(prisma, request);
+      logPaused(logger, storableText(request.reason), paused.campaigns, paused.inFlightJobs);
     },
 
     /** Cancelled by an operator; a campaign that completed first stays COMPLETED. */

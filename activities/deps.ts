@@ -24,4 +24,6 @@ export interface ActivityDeps {
   fanOutPasses?: number;
   /** Longest 429 Retry-After a job waits out (default 30 s); beyond it the failure goes to the breaker at once. */
   retryAfterCapMs?: number;
+  /** Attempts a job makes at a fault of ours (a bug, the database unreachable) before its campaign pauses (default 30). */
+  faultAttempts?: number;
 }

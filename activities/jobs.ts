@@ -7,7 +7,7 @@ import type { ActivityDeps } from './deps';
 import { withKeepAlive } from './keep-alive';
 import { chunk } from '../src/util/chunk';
 import { coalesced } from '../src/util/coalesce';
-import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, whyNotClaimed } from '../src/store/jobs';
+import { type ClaimedJob, claimJob, completeJob, failJob, type JobCompletion, type LeadPatch, noteJobError, releaseJob, whyNotClaimed } from '../src/store/jobs';
 import { type LeadForStep, leadsForStep } from '../src/store/leads';
 import { dispatchHeld, holdDispatch } from '../src/store/system-state';
 import { storableFields, storableText } from '../src/util/storable-text';
@@ -18,7 +18,7 @@ const APOLLO_PAGE_SIZE = 100;
 // A service failure is retried this many attempts in all (SPEC rule 1: the activity's own short retry policy).
 const SERVICE_ATTEMPTS = 3;
 // A fault of ours (a bug, the database unreachable) this many, minutes with the workflow's backoff: then the campaign pauses.
-const FAULT_ATTEMPTS = 30;
+const DEFAULT_FAULT_ATTEMPTS = 30;
 /** The ApplicationFailure type of a job that kept failing for a reason of ours. */
 export const JOB_FAULT = 'JobFault';
 // Well inside the campaign workflow's 30 s heartbeat timeout for jobs.
@@ -45,8 +45,9 @@ export function jobActivities({
   providers,
   logger,
   retryAfterCapMs = DEFAULT_RETRY_AFTER_CAP_MS,
+  faultAttempts = DEFAULT_FAULT_ATTEMPTS,
   failureThreshold = 1,
-}: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger' | 'retryAfterCapMs'> & Partial<Pick<ActivityDeps, 'failureThreshold'>>) {
+}: Pick<ActivityDeps, 'prisma' | 'providers' | 'logger' | 'retryAfterCapMs' | 'faultAttempts'> & Partial<Pick<ActivityDeps, 'failureThreshold'>>) {
   const readHold = coalesced(() => dispatchHeld(prisma));
 
   /**
@@ -77,6 +78,10 @@ export function jobActivities({
       case 'owned_elsewhere':
         return { kind: 'duplicate' };
       case 'refused':
+        if (why.holding) {
+          const status = await releaseJob(prisma, dispatch);
+          logger.info({ jobId: dispatch.jobId, campaignId: dispatch.campaignId, status }, `Job ${dispatch.jobId} given back (${status ?? 'already taken'}): ${why.reason}`);
+        }
         return { kind: 'not_dispatched', reason: why.reason };
     }
   }
@@ -237,7 +242,7 @@ export function jobActivities({
           nextRetryDelay: beyondCap ? undefined : retryAfterMs,
         });
       }
-      if (activityInfo().attempt >= FAULT_ATTEMPTS) {
+      if (activityInfo().attempt >= faultAttempts) {
         throw ApplicationFailure.create({ type: JOB_FAULT, nonRetryable: true, message: err instanceof Error ? err.message : String(err), cause: err instanceof Error ? err : undefined });
       }
       throw err;

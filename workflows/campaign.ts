@@ -235,7 +235,7 @@ class CampaignRun {
     const failure = serviceFailureOf(err);
     const reason = failure
       ? `${failure.service} failed: ${failure.error}`
-      : `Job ${job.id} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`;
+      : `Job ${job.id} failed unexpectedly: ${faultMessage(err)}`;
     this.pauseInMemory(reason);
     this.persisting++;
     try {
@@ -248,7 +248,7 @@ class CampaignRun {
         // Our own fault (a bug, the database down too long): hold the campaign for an operator, leave the breaker alone.
         log.error('Job failed unexpectedly: pausing the campaign', { campaignId: this.campaignId, jobId: job.id, reason });
         this.counts.paused++;
-        await this.control.pauseCampaignForFault({ campaignId: this.campaignId, reason });
+        await this.control.pauseCampaignForFault({ campaignId: this.campaignId, jobId: job.id, reason });
       }
     } finally {
       this.persisting--;
@@ -318,6 +318,12 @@ class CampaignRun {
     const info = workflowInfo();
     return info.continueAsNewSuggested || info.historyLength > (this.input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
   }
+}
+
+/** What went wrong, for the operator: an activity's own error rather than Temporal's "Activity task failed". */
+function faultMessage(err: unknown): string {
+  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** A job's final service failure (its own retries exhausted, or not retryable), else undefined. */

@@ -1,12 +1,12 @@
 import { type Lead, Prisma } from '../generated/prisma/client';
-import type { JobType } from '../generated/prisma/enums';
+import type { JobStatus, JobType } from '../generated/prisma/enums';
 import { prepared } from '../db/prepared-statements';
 import { storableFields, storableText } from '../util/storable-text';
 import type { JobRef } from '../../workflows/definitions';
 import { jobPausedReason, pauseCampaigns } from './campaigns';
 import { LEAD_FOR_STEP_OF_JOB, type LeadForStep } from './leads';
 import { HELD, lockGateShared } from './system-state';
-import type { Db } from './tx';
+import type { Db, Tx } from './tx';
 
 export interface ClaimedJob {
   id: string;
@@ -63,8 +63,11 @@ export type Unclaimed =
   | { kind: 'finished'; status: 'COMPLETED' | 'FAILED' | 'CANCELLED'; error: string | null; ownDispatch: boolean }
   /** Another dispatch owns it: this one must not run it. */
   | { kind: 'owned_elsewhere' }
-  /** The gate or the campaign refused it. */
-  | { kind: 'refused'; reason: string };
+  /**
+   * The gate or the campaign refused it. `holding`: the job is still PROCESSING under this dispatch (an earlier
+   * attempt claimed it and died), so this dispatch must give it back (`releaseJob`) before it lets go.
+   */
+  | { kind: 'refused'; reason: string; holding: boolean };
 
 export async function whyNotClaimed(db: Db, { jobId, dispatchId }: Dispatch): Promise<Unclaimed> {
   const job = await db.job.findUnique({
@@ -77,7 +80,26 @@ export async function whyNotClaimed(db: Db, { jobId, dispatchId }: Dispatch): Pr
     return { kind: 'finished', status: job.status, error: job.error, ownDispatch };
   }
   if (job.status === 'PROCESSING' && !ownDispatch) return { kind: 'owned_elsewhere' };
-  return { kind: 'refused', reason: job.campaign.statusReason ?? jobPausedReason(job.campaignId) };
+  return { kind: 'refused', reason: job.campaign.statusReason ?? jobPausedReason(job.campaignId), holding: job.status === 'PROCESSING' };
+}
+
+/**
+ * A refused dispatch gives back the job an earlier attempt of it claimed: the job becomes what an unclaimed job of
+ * its campaign is, PENDING while the campaign runs, else PAUSED (which a resume turns PENDING). Left PROCESSING,
+ * no dispatch would own it once the workflow lets go, and neither a resume nor a new dispatch would run it.
+ * One statement, in the lock order: the campaign's shared lock, then the job, only while this dispatch holds it.
+ */
+export async function releaseJob(db: Db, { jobId, campaignId, dispatchId }: Dispatch): Promise<JobStatus | undefined> {
+  const [released] = await db.$queryRaw<{ status: JobStatus }[]>`
+    WITH campaign AS MATERIALIZED (
+      SELECT status FROM campaigns WHERE id = ${campaignId}::uuid FOR SHARE
+    )
+    UPDATE jobs SET status = (CASE WHEN campaign.status = 'RUNNING' THEN 'PENDING' ELSE 'PAUSED' END)::"JobStatus", updated_at = now()
+    FROM campaign
+    WHERE jobs.id = ${jobId}::uuid AND jobs.campaign_id = ${campaignId}::uuid AND jobs.status = 'PROCESSING'
+      AND jobs.dispatch_id = ${dispatchId}::uuid
+    RETURNING jobs.status`;
+  return released?.status;
 }
 
 /**
@@ -261,12 +283,7 @@ export async function pauseFailedJob(
         return { kind: 'requeued' as const };
       }
     }
-    await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId}::uuid FOR UPDATE`;
-    const paused = await pauseCampaigns(tx, { reason: why, campaignIds: [campaignId], adopted: true });
-    // Already PAUSED by the campaign pause above, or by a cascade that got there first: keep the job's own reason.
-    await tx.$executeRaw`
-      UPDATE jobs SET status = 'PAUSED', error = ${why}, updated_at = now()
-      WHERE id = ${jobId}::uuid AND status IN ('PENDING', 'PROCESSING', 'PAUSED')`;
+    const paused = await pauseJobAndCampaign(tx, { jobId, campaignId, reason: why });
     return {
       kind: 'paused' as const,
       campaignPaused: paused.campaigns.length > 0,
@@ -275,7 +292,28 @@ export async function pauseFailedJob(
   });
 }
 
-/** A campaign workflow's own fault (a bug, an activity that kept failing): the campaign PAUSED for an operator. */
-export async function pauseCampaignForFault(db: Db, campaignId: string, reason: string) {
-  return db.$transaction((tx) => pauseCampaigns(tx, { reason, campaignIds: [campaignId], adopted: true }));
+/**
+ * The job PAUSED with `reason` as its error, and its campaign PAUSED (if it still runs). The job explicitly: a
+ * campaign already PAUSED (a trip whose cascade has not reached it yet) leaves its jobs alone, and this job's
+ * dispatch is about to let go of it, so left PROCESSING no resume would run it again.
+ */
+async function pauseJobAndCampaign(tx: Tx, { jobId, campaignId, reason }: { jobId: string; campaignId: string; reason: string }) {
+  await tx.$queryRaw`SELECT id FROM campaigns WHERE id = ${campaignId}::uuid FOR UPDATE`;
+  const paused = await pauseCampaigns(tx, { reason, campaignIds: [campaignId], adopted: true });
+  // Already PAUSED by the campaign pause above, or by a cascade that got there first: keep the job's own reason.
+  await tx.$executeRaw`
+    UPDATE jobs SET status = 'PAUSED', error = ${reason}, updated_at = now()
+    WHERE id = ${jobId}::uuid AND status IN ('PENDING', 'PROCESSING', 'PAUSED')`;
+  return paused;
+}
+
+/**
+ * A campaign workflow's own fault (a bug, an activity that kept failing): the campaign PAUSED for an operator,
+ * and the job that failed with it (a resume runs it again). Histories from before the job was named pass none.
+ */
+export async function pauseCampaignForFault(db: Db, { campaignId, jobId, reason }: { campaignId: string; jobId?: string; reason: string }) {
+  const why = storableText(reason);
+  return db.$transaction((tx) =>
+    jobId ? pauseJobAndCampaign(tx, { jobId, campaignId, reason: why }) : pauseCampaigns(tx, { reason: why, campaignIds: [campaignId], adopted: true }),
+  );
 }

@@ -111,6 +111,58 @@ describe.each(DATABASE_KINDS)('convergence (%s)', (kind) => {
     expect(await h.db.prisma.breakerEvent.count({ where: { type: 'QUEUE_RESUMED' } })).toBe(1);
   });
 
+  // The chaos drill's case: a job's attempt died (its worker killed) just as a trip paused its campaign, and the
+  // resume came before the cascade reached the campaign's jobs. Temporal's retry of that dispatch is refused; the
+  // job its dead attempt claimed must come back with the resume, not stay PROCESSING under a dispatch let go of.
+  it('a job whose retry its paused campaign refused runs again after the resume, and the campaign completes', async () => {
+    h = await createHarness(env, { kind });
+    h.providers.hold('millionverifier');
+    const [id] = await h.launch(1, 1);
+    await eventually(env, () => Promise.resolve(h.providers.waiting.millionverifier === 1), { what: 'the verify call in flight' });
+    // The trip's first transaction, as far as this campaign goes: PAUSED, its jobs left to the cascade.
+    await h.db.prisma.campaign.update({ where: { id: id! }, data: { status: 'PAUSED', statusReason: 'circuit breaker opened' } });
+    h.providers.faultNext('millionverifier');
+    h.providers.release('millionverifier');
+
+    // Only the refused retry tells the workflow: it lets go of the job and adopts PAUSED.
+    await eventually(env, async () => {
+      const progress = await h.queryProgress(id!);
+      return progress.status === 'PAUSED' && progress.inFlight === 0;
+    }, { what: 'the retry refused and the workflow PAUSED' });
+    expect(await h.db.prisma.job.findFirstOrThrow({ where: { campaignId: id!, type: 'VERIFY_EMAIL' } })).toMatchObject({ status: 'PAUSED', attempts: 1 });
+
+    expect(await h.breaker.resumeQueue({ actor: 'operator' })).toMatchObject({ jobs_resumed: 1, campaigns_resumed: 1 });
+    expect(await result(id!)).toBe('COMPLETED');
+    expect(h.providers.calls.millionverifier).toBe(2);
+    expect(await h.db.prisma.lead.findMany({ where: { campaignId: id! }, select: { status: true } })).toEqual([{ status: 'PUSHED' }]);
+  });
+
+  // A job that failed for a fault of ours its every attempt, its campaign paused (by a trip) after the last one
+  // claimed it: the campaign is already PAUSED, so the job must be paused by name or no resume would run it again.
+  it('a job given up for a fault of ours, its campaign paused meanwhile, runs again after the resume', async () => {
+    const attempts = 3;
+    h = await createHarness(env, { kind, faultAttempts: attempts });
+    h.providers.faultNext('millionverifier', attempts);
+    const [id] = await h.launch(1, 1);
+    await eventually(env, () => Promise.resolve(h.providers.calls.millionverifier === attempts - 1), { what: 'all attempts but the last failed' });
+    h.providers.hold('millionverifier');
+    await eventually(env, () => Promise.resolve(h.providers.waiting.millionverifier === 1), { what: 'the last attempt in flight' });
+    await h.db.prisma.campaign.update({ where: { id: id! }, data: { status: 'PAUSED', statusReason: 'circuit breaker opened' } });
+    h.providers.release('millionverifier');
+
+    // PAUSED in memory at once; in the database once the fault is written and the workflow has re-read its campaign.
+    await eventually(env, async () => (await h.db.prisma.campaign.findUniqueOrThrow({ where: { id: id! } })).workflowStatus === 'PAUSED', {
+      what: 'the fault written and PAUSED adopted',
+    });
+    const verify = await h.db.prisma.job.findFirstOrThrow({ where: { campaignId: id!, type: 'VERIFY_EMAIL' } });
+    expect(verify).toMatchObject({ status: 'PAUSED', attempts });
+    expect(verify.error).toMatch(/failed unexpectedly: millionverifier call dropped/);
+
+    expect(await h.breaker.resumeQueue({ actor: 'operator' })).toMatchObject({ jobs_resumed: 1, campaigns_resumed: 1 });
+    expect(await result(id!)).toBe('COMPLETED');
+    expect(h.providers.calls.millionverifier).toBe(attempts + 1);
+  });
+
   it('a fan-out that a workflow never acknowledges signals it on every pass, then ends with an ALERT', async () => {
     h = await createHarness(env, { kind });
     const campaign = await h.db.prisma.campaign.create({

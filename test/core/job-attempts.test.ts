@@ -5,6 +5,8 @@ import type { JobOutcome } from '../../workflows/definitions';
 import { capturedLogger } from '../helpers/captured-logger';
 import { createTestDatabase, DATABASE_KINDS, type TestDatabase } from '../helpers/db';
 import { ScriptedProviders } from '../helpers/scripted-providers';
+import { resumeAllCampaigns } from '../../src/store/campaigns';
+import { claimJob } from '../../src/store/jobs';
 import { until } from '../helpers/until';
 
 const quickly = { timeoutMs: 10_000, intervalMs: 20 };
@@ -80,6 +82,39 @@ describe.each(DATABASE_KINDS)('job attempts (%s)', (kind) => {
     expect((await inFlight) as JobOutcome).toEqual({ kind: 'completed', nextJobs: [] });
     const jobs = await db.prisma.job.findMany({ where: { leadId: lead.id }, orderBy: { createdAt: 'asc' } });
     expect(jobs.map((j) => [j.type, j.status])).toEqual([['VERIFY_EMAIL', 'COMPLETED'], ['ENRICH_LEAD', 'PAUSED']]);
+    expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
+  });
+
+  // A worker dies with a job claimed, and its campaign stops before Temporal retries that dispatch (the trip
+  // pauses campaigns at once, their jobs only in the cascade). The refused retry must not leave the job PROCESSING
+  // under a dispatch the workflow then lets go of: no resume and no new dispatch would ever run it.
+  it.each([
+    { refusedBy: 'its paused campaign', given: 'PAUSED' as const },
+    { refusedBy: 'the closed gate (its campaign still running)', given: 'PENDING' as const },
+  ])('a retry refused by $refusedBy gives back the job its dead attempt claimed: it runs again, once', async ({ given }) => {
+    const { providers, runJob, campaign, lead, job } = await verifyJobOfRunningCampaign(db);
+    const dispatch = { jobId: job.id, campaignId: campaign.id, dispatchId: randomUUID() };
+    expect(await claimJob(db.prisma, dispatch)).toMatchObject({ id: job.id, attempts: 1 });
+    if (given === 'PAUSED') {
+      await db.prisma.campaign.update({ where: { id: campaign.id }, data: { status: 'PAUSED', statusReason: 'circuit breaker opened' } });
+    } else {
+      await db.prisma.systemState.update({ where: { id: 1 }, data: { queueState: 'PAUSED' } });
+    }
+
+    const retry: JobOutcome = await new MockActivityEnvironment().run(runJob, dispatch);
+    expect(retry.kind).toBe('not_dispatched');
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: given, attempts: 1 });
+    expect(providers.calls.millionverifier).toBe(0);
+
+    if (given === 'PAUSED') {
+      expect(await db.prisma.$transaction((tx) => resumeAllCampaigns(tx))).toEqual({ campaigns: [campaign.id], jobsResumed: 1 });
+    } else {
+      await db.prisma.systemState.update({ where: { id: 1 }, data: { queueState: 'ACTIVE' } });
+    }
+    const rerun: JobOutcome = await new MockActivityEnvironment().run(runJob, { ...dispatch, dispatchId: randomUUID() });
+    expect(rerun.kind).toBe('completed');
+    expect(providers.calls.millionverifier).toBe(1);
+    expect(await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: 'COMPLETED', attempts: 2 });
     expect((await db.prisma.lead.findUniqueOrThrow({ where: { id: lead.id } })).status).toBe('VERIFIED');
   });
 

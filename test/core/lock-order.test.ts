@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { Client } from 'pg';
 import { breakerActivities } from '../../activities/breaker';
 import { cancelCampaign, pauseCampaigns, resumeAllCampaigns, syncCampaign } from '../../src/store/campaigns';
-import { claimJob, completeJob, type ClaimedJob } from '../../src/store/jobs';
+import { claimJob, completeJob, type ClaimedJob, releaseJob } from '../../src/store/jobs';
 import { closeGate, openGate } from '../../src/store/system-state';
 import { BULK_TX } from '../../src/store/tx';
 import { settleWithConcurrency } from '../../src/util/concurrency';
@@ -106,6 +106,31 @@ onPostgres('lock order and convergence on PostgreSQL', () => {
     expect(resumed.campaigns).toEqual([campaignId]);
     expect((await db.prisma.campaign.findUniqueOrThrow({ where: { id: campaignId } })).status).toBe('RUNNING');
     expect(await jobsOf(campaignId)).toEqual([{ type: 'VERIFY_EMAIL', status: 'COMPLETED' }, { type: 'ENRICH_LEAD', status: 'PENDING' }]);
+    expect(await deadlocks(holder)).toBe(deadlocksBefore);
+  });
+
+  // A retry refused while the campaign was PAUSED gives its job back as PAUSED, for the resume to turn PENDING. Read
+  // without the campaign's lock, a resume committing in between would already have passed the job over (it turns
+  // only PAUSED jobs PENDING), leaving a PAUSED job under a RUNNING campaign that nothing would run again.
+  it('a refused dispatch giving its job back while the queue resumes: the job ends PENDING under the RUNNING campaign', async () => {
+    const { campaignId, leadId, job } = await campaignWithJobInFlight();
+    const other = await db.prisma.job.create({ data: { campaignId, leadId, type: 'ENRICH_LEAD', status: 'PAUSED' } });
+    // The trip's first transaction: the campaign PAUSED, its jobs not yet (the cascade has not reached them).
+    await db.prisma.campaign.update({ where: { id: campaignId }, data: { status: 'PAUSED' } });
+    const dispatch = { jobId: job.id, campaignId, dispatchId: (await db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).dispatchId! };
+    await holder.query('BEGIN');
+    await holder.query('SELECT id FROM jobs WHERE id = $1 FOR UPDATE', [other.id]); // stops the resume after its campaigns, at its jobs
+
+    const resume = db.prisma.$transaction(async (tx) => resumeAllCampaigns(tx), BULK_TX);
+    await waitersReach(holder, 1, 'the resume waiting at its jobs update, its campaign RUNNING but not committed');
+    const release = releaseJob(db.prisma, dispatch);
+    await waitersReach(holder, 2, 'the release waiting for the campaign the resume holds');
+    await holder.query('COMMIT');
+
+    const [resumed, released] = await Promise.all([resume, release]);
+    expect(resumed).toEqual({ campaigns: [campaignId], jobsResumed: 1 });
+    expect(released).toBe('PENDING');
+    expect(await jobsOf(campaignId)).toEqual([{ type: 'VERIFY_EMAIL', status: 'PENDING' }, { type: 'ENRICH_LEAD', status: 'PENDING' }]);
     expect(await deadlocks(holder)).toBe(deadlocksBefore);
   });
 

@@ -45,7 +45,7 @@ export interface Harness {
 
 export async function createHarness(
   env: TestWorkflowEnvironment,
-  options: { kind?: DatabaseKind; failureThreshold?: number } = {},
+  options: { kind?: DatabaseKind; failureThreshold?: number; faultAttempts?: number } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase(options.kind ?? 'pglite');
   const providers = new ScriptedProviders();
@@ -90,7 +90,10 @@ export async function createHarness(
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: await workflowBundle(),
-        deps: { prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal: env.client, logger, taskQueue, failureThreshold, fanOutConcurrency: 32 },
+        deps: {
+          prisma: db.prisma, breakerPrisma: db.breakerPrisma, providers, temporal: env.client, logger, taskQueue, failureThreshold,
+          fanOutConcurrency: 32, faultAttempts: options.faultAttempts,
+        },
       });
       running = worker.run();
     },

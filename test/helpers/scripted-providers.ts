@@ -26,6 +26,7 @@ export class ScriptedProviders implements LeadProviders {
   readonly pushBatches: number[] = [];
   private readonly down = new Map<ServiceName, { kind: ServiceFailureKind; message?: string }>();
   private readonly held = new Map<ServiceName, { promise: Promise<void>; release: () => void }>();
+  private readonly faults = new Map<ServiceName, number>();
   readonly refusedEmails = new Set<string>();
   /** Addresses Instantly's bulk add leaves out (as it does a blocklisted one): refused in the answer, not an error. */
   readonly refusedByInstantly = new Set<string>();
@@ -39,6 +40,14 @@ export class ScriptedProviders implements LeadProviders {
 
   recover(service: ServiceName): void {
     this.down.delete(service);
+  }
+
+  /**
+   * The next `count` calls to `service` (or those held now, once released) throw a plain Error: a fault of ours
+   * around the call (a bug, a dropped socket), which the job retries as such, not a service failure.
+   */
+  faultNext(service: ServiceName, count = 1): void {
+    this.faults.set(service, count);
   }
 
   /** Calls to `service` block until `release(service)`. */
@@ -60,6 +69,11 @@ export class ScriptedProviders implements LeadProviders {
       this.waiting[service]++;
       await gate.promise;
       this.waiting[service]--;
+    }
+    const faults = this.faults.get(service) ?? 0;
+    if (faults > 0) {
+      this.faults.set(service, faults - 1);
+      throw new Error(`${service} call dropped (scripted fault)`);
     }
     const down = this.down.get(service);
     if (down) {
