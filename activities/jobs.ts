@@ -79,8 +79,9 @@ export function jobActivities({
         return { kind: 'duplicate' };
       case 'refused':
         if (why.holding) {
+          // Nothing comes back when the job changed since it was read (a cascade paused it): nothing to say then.
           const status = await releaseJob(prisma, dispatch);
-          logger.info({ jobId: dispatch.jobId, campaignId: dispatch.campaignId, status }, `Job ${dispatch.jobId} given back (${status ?? 'already taken'}): ${why.reason}`);
+          if (status) logger.info({ jobId: dispatch.jobId, campaignId: dispatch.campaignId, status }, `Job ${dispatch.jobId} given back (${status}): ${why.reason}`);
         }
         return { kind: 'not_dispatched', reason: why.reason };
     }
