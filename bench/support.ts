@@ -49,6 +49,13 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** CPU milliseconds so far of this process, the dev server, the PostgreSQL server and the simulator (Linux /proc). */
 export interface CpuMark {
   bench: number;
@@ -170,7 +177,15 @@ export class CpuMeter {
   }
 }
 
-export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; threads_s: Record<ThreadGroup, number>; server_s: number; database_s: number; simulator_s: number } {
+export interface CpuSpent {
+  worker_s: number;
+  threads_s: Record<ThreadGroup, number>;
+  server_s: number;
+  database_s: number;
+  simulator_s: number;
+}
+
+export function cpuSpent(from: CpuMark, to: CpuMark): CpuSpent {
   return {
     worker_s: round((to.bench - from.bench) / 1000, 1),
     // A thread that ended between the marks takes its CPU with it: never below zero.
@@ -181,7 +196,19 @@ export function cpuSpent(from: CpuMark, to: CpuMark): { worker_s: number; thread
   };
 }
 
-export const cpuText = (cpu: ReturnType<typeof cpuSpent>, dbKind: string) =>
+/** CPU spent over several measured spans, added up. */
+export function cpuTotal(spans: CpuSpent[]): CpuSpent {
+  const sum = (pick: (cpu: CpuSpent) => number) => round(spans.reduce((total, cpu) => total + pick(cpu), 0), 1);
+  return {
+    worker_s: sum((cpu) => cpu.worker_s),
+    threads_s: Object.fromEntries(THREAD_GROUPS.map((group) => [group, sum((cpu) => cpu.threads_s[group])])) as Record<ThreadGroup, number>,
+    server_s: sum((cpu) => cpu.server_s),
+    database_s: sum((cpu) => cpu.database_s),
+    simulator_s: sum((cpu) => cpu.simulator_s),
+  };
+}
+
+export const cpuText = (cpu: CpuSpent, dbKind: string) =>
   `CPU: worker process ${cpu.worker_s} s, dev server ${cpu.server_s} s` +
   (dbKind === 'postgresql' ? `, PostgreSQL server ${cpu.database_s} s` : ' (PGlite inside the worker process)') +
   (cpu.simulator_s > 0 ? `, simulator process ${cpu.simulator_s} s` : '');

@@ -1,14 +1,19 @@
 /**
- * npm run bench:throughput [-- --campaigns 20 --leads 50 --database postgres|pglite]
+ * npm run bench:throughput [-- --campaigns 20 --leads 50 --rounds 3 --database postgres|pglite]
  *
  * Leads per second through the whole pipeline (fetch, email batches of 10, per lead verify, enrich, write copy, then
  * push batches of up to 1,000) against the zero-latency simulator (a process of its own, as the real services would
- * be), one worker; then, in the same process on the same dev server, the platform's own loop: as many workflows,
- * pushing the same number of no-op activities, 5 in flight each. The ratio of the two is what the product costs on
- * top of Temporal. Two more loops of the same shape split that cost: activities making one HTTP call between two
- * `SELECT 1`, and activities making it between two committed single-row writes (the least a job's claim and
- * completion must do). CPU of the worker process (by thread), the dev server, the PostgreSQL server and the
- * simulator is printed per job, so the differences show where a job's time goes. The last line is JSON.
+ * be), one worker; and in the same process on the same dev server, the platform's own loop: as many workflows,
+ * pushing as many no-op activities as the pipeline ran jobs, 5 in flight each. The ratio of the two is what the
+ * product costs on top of Temporal. Two more loops of the same shape split that cost: activities making one HTTP call
+ * between two `SELECT 1`, and activities making it between two committed single-row writes (the least a job's claim
+ * and completion must do).
+ *
+ * A machine's speed drifts during a run (this one's no-op loop has run 0.7x-1.2x its own rate minutes apart), so
+ * the four are measured in rounds, each round all four back to back: each ratio is taken within its round, and the
+ * median round's is the figure. CPU of the worker process (by thread), the dev server, the PostgreSQL server and
+ * the simulator is printed per job over all rounds, so the differences show where a job's time goes.
+ * The last line is JSON.
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -17,210 +22,268 @@ import { request } from 'undici';
 import { startCampaignWorkflow } from '../src/campaigns/workflow-start';
 import { settleWithConcurrency } from '../src/util/concurrency';
 import type { bareLoopWorkflow } from './workflows/bare-loop';
-import { cpuSpent, cpuText, openBenchStack, round, sleep, type ThreadGroup, until } from './support';
+import { type BenchStack, type CpuSpent, cpuSpent, cpuText, cpuTotal, median, openBenchStack, round, sleep, type ThreadGroup, until } from './support';
 
 const { values } = parseArgs({
   options: {
     campaigns: { type: 'string', default: '20' },
     leads: { type: 'string', default: '50' },
+    rounds: { type: 'string', default: '3' },
     database: { type: 'string', default: 'postgres' },
     'in-memory': { type: 'boolean', default: false },
   },
 });
 const CAMPAIGNS = Number(values.campaigns);
 const LEADS = Number(values.leads);
+const ROUNDS = Number(values.rounds);
 const TASK_QUEUE = 'leadgen-throughput';
 const BARE_QUEUE = 'bench-bare';
+if (!['postgres', 'pglite'].includes(values.database)) throw new Error('bench: --database postgres|pglite');
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new Error('bench: --rounds takes a whole number from 1 to 20');
 
-interface Loop {
-  name: string;
-  noop: () => Promise<void>;
-}
-
-interface LoopResult {
-  name: string;
+/** Work done in a measured span: activities or jobs, and what they cost. */
+interface Span {
   done: number;
   ms: number;
-  cpu: ReturnType<typeof cpuSpent>;
+  cpu: CpuSpent;
 }
-if (!['postgres', 'pglite'].includes(values.database)) throw new Error('bench: --database postgres|pglite');
+
+interface PipelineSpan extends Span {
+  leads: number;
+  pushed: number;
+  /** The activities the same leads would have taken with one activity per lead step (a batch job once per lead). */
+  unbatched: number;
+  jobsByType: Record<string, number>;
+}
+
+interface Round {
+  pipeline: PipelineSpan;
+  noop: Span;
+  floor: Span;
+  writeFloor: Span;
+}
+
+const perSecond = (span: Span) => span.done / (span.ms / 1000);
+
+/** The platform's loop on this stack: `activity` is what each of its activities does. */
+function loopRunner(stack: BenchStack) {
+  let loopRuns = 0;
+  return async (activity: () => Promise<void>, activities: number): Promise<Span> => {
+    const queue = `${BARE_QUEUE}-${++loopRuns}`;
+    const workflows = await Worker.create({
+      connection: stack.temporal.nativeConnection,
+      taskQueue: `${queue}-workflows`,
+      workflowsPath: require.resolve('./workflows/bare-loop'),
+      // The product worker's workflow settings (src/worker.ts).
+      maxCachedWorkflows: 2_500,
+      maxConcurrentWorkflowTaskExecutions: 100,
+    });
+    const activityWorker = await Worker.create({ connection: stack.temporal.nativeConnection, taskQueue: queue, activities: { noop: activity }, maxConcurrentActivityTaskExecutions: 200 });
+    const running = Promise.all([workflows.run(), activityWorker.run()]);
+    await sleep(1_000);
+    const from = stack.cpu.mark();
+    const t = performance.now();
+    const perWorkflow = Math.round(activities / CAMPAIGNS);
+    const handles = await Promise.all(
+      Array.from({ length: CAMPAIGNS }, (_, i) =>
+        stack.temporal.client.workflow.start<typeof bareLoopWorkflow>('bareLoopWorkflow', {
+          workflowId: `${queue}-${i}-${Date.now()}`,
+          taskQueue: `${queue}-workflows`,
+          args: [{ activities: perWorkflow, taskQueue: queue }],
+        }),
+      ),
+    );
+    const done = (await Promise.all(handles.map((handle) => handle.result()))).reduce((sum, k) => sum + k, 0);
+    const span = { done, ms: performance.now() - t, cpu: cpuSpent(from, stack.cpu.mark()) };
+    workflows.shutdown();
+    activityWorker.shutdown();
+    await running;
+    return span;
+  };
+}
+
+/** CAMPAIGNS new campaigns through the product's worker, from their start until every one is COMPLETED. */
+async function runPipeline(stack: BenchStack, roundNumber: number): Promise<PipelineSpan> {
+  const { db } = stack;
+  const ids: string[] = [];
+  for (let i = 0; i < CAMPAIGNS; i++) {
+    const campaign = await db.prisma.campaign.create({
+      data: { name: `throughput ${roundNumber}.${i}`, searchCriteria: { titles: ['CTO'], locations: ['Berlin'] }, leadLimit: LEADS, copyPrompt: 'Short and friendly.', instantlyCampaignId: 'bench' },
+    });
+    ids.push(campaign.id);
+  }
+  await sleep(1_000);
+  const from = stack.cpu.mark();
+  const t = performance.now();
+  await settleWithConcurrency(ids, 64, (id) => startCampaignWorkflow(stack.temporal.client, TASK_QUEUE, id));
+  await until(async () => (await db.prisma.campaign.count({ where: { id: { in: ids }, status: 'COMPLETED' } })) === CAMPAIGNS, 100, 3_600_000, 'every campaign COMPLETED');
+  const ms = performance.now() - t;
+  const cpu = cpuSpent(from, stack.cpu.mark());
+  const ofRound = { campaignId: { in: ids } };
+  const unfinished = await db.prisma.job.count({ where: { ...ofRound, status: { notIn: ['COMPLETED', 'FAILED'] } } });
+  if (unfinished > 0) throw new Error(`bench: ${unfinished} jobs unfinished after every campaign COMPLETED`);
+  const jobsByType = Object.fromEntries(
+    (await db.prisma.job.groupBy({ by: ['type'], where: ofRound, _count: { _all: true }, orderBy: { type: 'asc' } })).map((row) => [row.type, row._count._all]),
+  );
+  const [{ unbatched }] = await db.prisma.$queryRaw<[{ unbatched: number }]>`
+    SELECT sum(CASE WHEN lead_id IS NULL AND type <> 'FETCH_LEADS' THEN cardinality(lead_ids) ELSE 1 END)::int AS unbatched
+    FROM jobs WHERE campaign_id = ANY(${ids}::uuid[])`;
+  return {
+    done: await db.prisma.job.count({ where: ofRound }),
+    ms,
+    cpu,
+    leads: await db.prisma.lead.count({ where: ofRound }),
+    pushed: await db.prisma.lead.count({ where: { ...ofRound, status: 'PUSHED' } }),
+    unbatched,
+    jobsByType,
+  };
+}
 
 async function main(): Promise<void> {
   const stack = await openBenchStack({ taskQueue: TASK_QUEUE, postgres: values.database === 'postgres', inMemory: values['in-memory'], simulatorProcess: true });
-  const { db, cpu } = stack;
-  const { client } = stack.temporal;
-  console.log(`bench:throughput — ${CAMPAIGNS} campaigns x ${LEADS} leads, zero-latency simulator, database ${db.kind}, ${os.cpus().length} cores, one worker`);
+  const { db } = stack;
+  console.log(
+    `bench:throughput — ${CAMPAIGNS} campaigns x ${LEADS} leads, zero-latency simulator, database ${db.kind}, ${os.cpus().length} cores, one worker, ${ROUNDS} round(s)`,
+  );
   try {
-    // ---- the platform's own loop, same shape -----------------------------------------------------------
-    // No-op activities (Temporal alone), then activities doing the least a job must do (one HTTP call to the
-    // simulator, through the providers' HTTP client, undici; two statements on the database), so the ratio splits
-    // into the platform and the product. The no-op loop runs before and after the pipeline (the dev server's
-    // history grows meanwhile): its mean is the platform's figure, and both runs are printed, so a noisy machine shows.
-    // Before the pipeline, as many activities as it would run if every address were deliverable (a little more than it does).
-    const leadJobs = CAMPAIGNS * (LEADS * 4 + Math.ceil(LEADS / 10) + 1);
+    // The least a job does: one HTTP call to the simulator through the providers' HTTP client (undici), between two
+    // statements; and the least it writes: the call between two committed single-row updates, as a job's claim and
+    // completion each commit one (rows drawn at random from enough that two in flight rarely share one).
     const statusUrl = `${stack.simulatorUrl}/sim/services`;
-    const noop: Loop = { name: 'no-op activities', noop: () => Promise.resolve() };
-    const floorLoop: Loop = {
-      name: 'activities making one HTTP call and two database statements',
-      noop: async () => {
-        await db.prisma.$queryRaw`SELECT 1`;
-        await (await request(statusUrl)).body.arrayBuffer();
-        await db.prisma.$queryRaw`SELECT 1`;
-      },
-    };
-    // A job's claim and completion each commit a write: this loop's activities commit one single-row update before
-    // and after their call (rows drawn at random from enough that two in flight rarely share one).
     const FLOOR_ROWS = 10_000;
     await db.prisma.$executeRawUnsafe('CREATE TABLE bench_floor_rows (id int PRIMARY KEY, n bigint NOT NULL DEFAULT 0)');
     await db.prisma.$executeRaw`INSERT INTO bench_floor_rows (id) SELECT generate_series(1, ${FLOOR_ROWS}::int)`;
     const touchRow = () => db.prisma.$executeRaw`UPDATE bench_floor_rows SET n = n + 1 WHERE id = ${1 + Math.floor(Math.random() * FLOOR_ROWS)}::int`;
-    const writeFloorLoop: Loop = {
-      name: 'activities making one HTTP call between two committed single-row writes',
-      noop: async () => {
-        await touchRow();
-        await (await request(statusUrl)).body.arrayBuffer();
-        await touchRow();
+    const call = async () => void (await (await request(statusUrl)).body.arrayBuffer());
+    const loops = {
+      noop: { name: 'no-op activities', activity: () => Promise.resolve() },
+      floor: {
+        name: 'activities making one HTTP call between two `SELECT 1`',
+        activity: async () => {
+          await db.prisma.$queryRaw`SELECT 1`;
+          await call();
+          await db.prisma.$queryRaw`SELECT 1`;
+        },
+      },
+      writeFloor: {
+        name: 'activities making one HTTP call between two committed single-row writes',
+        activity: async () => {
+          await touchRow();
+          await call();
+          await touchRow();
+        },
       },
     };
-    let loopRuns = 0;
-    const runLoop = async (loop: Loop, activities: number): Promise<LoopResult> => {
-      const queue = `${BARE_QUEUE}-${++loopRuns}`;
-      const workflows = await Worker.create({
-        connection: stack.temporal.nativeConnection,
-        taskQueue: `${queue}-workflows`,
-        workflowsPath: require.resolve('./workflows/bare-loop'),
-        // The product worker's workflow settings (src/worker.ts).
-        maxCachedWorkflows: 2_500,
-        maxConcurrentWorkflowTaskExecutions: 100,
-      });
-      const activityWorker = await Worker.create({ connection: stack.temporal.nativeConnection, taskQueue: queue, activities: { noop: loop.noop }, maxConcurrentActivityTaskExecutions: 200 });
-      const running = Promise.all([workflows.run(), activityWorker.run()]);
-      await sleep(1_000);
-      const from = cpu.mark();
-      const t = performance.now();
-      const perWorkflow = Math.round(activities / CAMPAIGNS);
-      const handles = await Promise.all(
-        Array.from({ length: CAMPAIGNS }, (_, i) =>
-          client.workflow.start<typeof bareLoopWorkflow>('bareLoopWorkflow', {
-            workflowId: `${queue}-${i}-${Date.now()}`,
-            taskQueue: `${queue}-workflows`,
-            args: [{ activities: perWorkflow, taskQueue: queue }],
-          }),
-        ),
+    const runLoop = loopRunner(stack);
+
+    // Each round: the no-op loop, the pipeline, the two floors, back to back. The loops push as many activities
+    // as the pipeline ran jobs (the first round's no-op loop, before any pipeline, as many as it would run if every
+    // address were deliverable: a little more than it does).
+    const rounds: Round[] = [];
+    let activities = CAMPAIGNS * (LEADS * 4 + Math.ceil(LEADS / 10) + 1);
+    for (let r = 1; r <= ROUNDS; r++) {
+      const noop = await runLoop(loops.noop.activity, activities);
+      const pipeline = await runPipeline(stack, r);
+      activities = pipeline.done;
+      const floor = await runLoop(loops.floor.activity, activities);
+      const writeFloor = await runLoop(loops.writeFloor.activity, activities);
+      const measured: Round = { pipeline, noop, floor, writeFloor };
+      rounds.push(measured);
+      console.log(
+        `round ${r}: pipeline ${perSecond(pipeline).toFixed(1)} jobs/s (${pipeline.done} in ${(pipeline.ms / 1000).toFixed(1)} s), no-op loop ${perSecond(noop).toFixed(1)}/s, ` +
+          `a job's least ${perSecond(floor).toFixed(1)}/s, its least writes ${perSecond(writeFloor).toFixed(1)}/s: ratio ${ratioOf(measured, 'noop').toFixed(2)}, ` +
+          `to the least ${ratioOf(measured, 'floor').toFixed(2)}, to the least writes ${ratioOf(measured, 'writeFloor').toFixed(2)}`,
       );
-      const done = (await Promise.all(handles.map((handle) => handle.result()))).reduce((sum, k) => sum + k, 0);
-      const result = { name: loop.name, done, ms: performance.now() - t, cpu: cpuSpent(from, cpu.mark()) };
-      workflows.shutdown();
-      activityWorker.shutdown();
-      await running;
-      return result;
-    };
-    const bareBefore = await runLoop(noop, leadJobs);
-
-    // ---- the pipeline -----------------------------------------------------------------------------------
-    const ids: string[] = [];
-    for (let i = 0; i < CAMPAIGNS; i++) {
-      const campaign = await db.prisma.campaign.create({
-        data: { name: `throughput ${i}`, searchCriteria: { titles: ['CTO'], locations: ['Berlin'] }, leadLimit: LEADS, copyPrompt: 'Short and friendly.', instantlyCampaignId: 'bench' },
-      });
-      ids.push(campaign.id);
     }
-    await sleep(1_000);
-    const from = cpu.mark();
-    const t = performance.now();
-    await settleWithConcurrency(ids, 64, (id) => startCampaignWorkflow(client, TASK_QUEUE, id));
-    await sleep(1_000);
-    await until(async () => (await db.prisma.campaign.count({ where: { status: 'COMPLETED' } })) === CAMPAIGNS, 100, 3_600_000, 'every campaign COMPLETED');
-    const pipelineMs = performance.now() - t;
-    const pipelineCpu = cpuSpent(from, cpu.mark());
-    const jobs = await db.prisma.job.count({ where: { status: { in: ['COMPLETED', 'FAILED'] } } });
-    const jobsByType = Object.fromEntries(
-      (await db.prisma.job.groupBy({ by: ['type'], _count: { _all: true }, orderBy: { type: 'asc' } })).map((row) => [row.type, row._count._all]),
-    );
-    // The same run with every lead step an activity of its own: each batch job counted once per lead it covers.
-    const [{ unbatched }] = await db.prisma.$queryRaw<[{ unbatched: number }]>`
-      SELECT sum(CASE WHEN lead_id IS NULL AND type <> 'FETCH_LEADS' THEN cardinality(lead_ids) ELSE 1 END)::int AS unbatched
-      FROM jobs WHERE status IN ('COMPLETED', 'FAILED')`;
-    const leads = await db.prisma.lead.count();
-    const pushed = await db.prisma.lead.count({ where: { status: 'PUSHED' } });
-    const unfinished = await db.prisma.job.count({ where: { status: { notIn: ['COMPLETED', 'FAILED'] } } });
-    if (unfinished > 0) throw new Error(`bench: ${unfinished} jobs unfinished after every campaign COMPLETED`);
-    const jobsPerSecond = jobs / (pipelineMs / 1000);
-    const leadsPerSecond = leads / (pipelineMs / 1000);
 
-    const bareAfter = await runLoop(noop, jobs);
-    const floor = await runLoop(floorLoop, jobs);
-    const writeFloor = await runLoop(writeFloorLoop, jobs);
-    const perSecond = (loop: LoopResult) => loop.done / (loop.ms / 1000);
-    const bareRuns = [bareBefore, bareAfter].map(perSecond);
-    const bareActivitiesPerSecond = (bareRuns[0]! + bareRuns[1]!) / 2;
-    const bare = bareAfter;
-    const done = bare.done;
-    const bareCpu = bare.cpu;
-    const bareMs = bare.ms;
-    const floorPerSecond = perSecond(floor);
-    const writeFloorPerSecond = perSecond(writeFloor);
-    const ratio = jobsPerSecond / bareActivitiesPerSecond;
-    // Leads/s if every lead step were one activity: at this run's job rate (what batching goes beyond), and at the
-    // platform's no-op rate (the ceiling for one activity per step).
-    const perStepAtJobRate = (jobsPerSecond * leads) / unbatched;
-    const perStepLeadsPerSecond = (bareActivitiesPerSecond * leads) / unbatched;
+    const medianOf = (pick: (round: Round) => number) => median(rounds.map(pick));
+    const jobsPerSecond = medianOf((r) => perSecond(r.pipeline));
+    const bareActivitiesPerSecond = medianOf((r) => perSecond(r.noop));
+    const floorPerSecond = medianOf((r) => perSecond(r.floor));
+    const writeFloorPerSecond = medianOf((r) => perSecond(r.writeFloor));
+    const ratio = medianOf((r) => ratioOf(r, 'noop'));
+    const ratioToFloor = medianOf((r) => ratioOf(r, 'floor'));
+    const ratioToWriteFloor = medianOf((r) => ratioOf(r, 'writeFloor'));
+    const leadsPerSecond = medianOf((r) => r.pipeline.leads / (r.pipeline.ms / 1000));
+    // Leads/s if every lead step were one activity: at the round's own job rate (what batching goes beyond), and at
+    // its no-op loop's rate (the ceiling for one activity per step).
+    const batching = medianOf((r) => r.pipeline.unbatched / r.pipeline.done);
+    const toPerStepCeiling = medianOf((r) => r.pipeline.leads / (r.pipeline.ms / 1000) / ((perSecond(r.noop) * r.pipeline.leads) / r.pipeline.unbatched));
+    const last = rounds.at(-1)!.pipeline;
 
-    const perJob = (seconds: number, n: number) => ((seconds * 1000) / n).toFixed(2);
-    const perJobByThread = (cpu: LoopResult['cpu'], n: number) =>
-      Object.fromEntries(Object.entries(cpu.threads_s).map(([group, seconds]) => [group, Number(perJob(seconds, n))])) as Record<ThreadGroup, number>;
-    const threadText = (cpu: LoopResult['cpu'], n: number) => {
-      const by = perJobByThread(cpu, n);
-      return `worker by thread: main (activities, client) ${by.main} ms, workflow sandbox ${by.workflows} ms, Temporal core ${by.core} ms, V8 and libuv background (GC, compiler) ${by.background} ms`;
+    // CPU over every round, per job or activity.
+    const total = (pick: (round: Round) => Span): Span => {
+      const spans = rounds.map(pick);
+      return { done: spans.reduce((n, s) => n + s.done, 0), ms: spans.reduce((n, s) => n + s.ms, 0), cpu: cpuTotal(spans.map((s) => s.cpu)) };
+    };
+    const all = { pipeline: total((r) => r.pipeline), noop: total((r) => r.noop), floor: total((r) => r.floor), writeFloor: total((r) => r.writeFloor) };
+    const per = (seconds: number, n: number) => round((seconds * 1000) / n, 2);
+    const perByThread = ({ cpu, done }: Span) =>
+      Object.fromEntries(Object.entries(cpu.threads_s).map(([group, seconds]) => [group, per(seconds, done)])) as Record<ThreadGroup, number>;
+    const perProcess = ({ cpu, done }: Span) => ({ worker: per(cpu.worker_s, done), server: per(cpu.server_s, done), database: per(cpu.database_s, done), simulator: per(cpu.simulator_s, done) });
+    const cpuLines = (span: Span, unit: string) => {
+      const p = perProcess(span);
+      const t = perByThread(span);
+      console.log(`   ${cpuText(span.cpu, db.kind)}`);
+      console.log(`   CPU per ${unit}: worker ${p.worker} ms, dev server ${p.server} ms, database ${p.database} ms, simulator ${p.simulator} ms`);
+      console.log(`   worker by thread: main (activities, client) ${t.main} ms, workflow sandbox ${t.workflows} ms, Temporal core ${t.core} ms, V8 and libuv background (GC, compiler) ${t.background} ms`);
     };
     console.log('');
-    console.log(`pipeline: ${CAMPAIGNS} campaigns, ${leads} leads (${pushed} pushed), ${jobs} jobs in ${(pipelineMs / 1000).toFixed(1)} s: ${leadsPerSecond.toFixed(1)} leads/s, ${jobsPerSecond.toFixed(1)} jobs/s`);
-    console.log(`   jobs by type: ${Object.entries(jobsByType).map(([type, n]) => `${type} ${n}`).join(', ')}`);
-    console.log(`   ${cpuText(pipelineCpu, db.kind)}`);
-    console.log(`   CPU per job: worker ${perJob(pipelineCpu.worker_s, jobs)} ms, dev server ${perJob(pipelineCpu.server_s, jobs)} ms, database ${perJob(pipelineCpu.database_s, jobs)} ms, simulator ${perJob(pipelineCpu.simulator_s, jobs)} ms`);
-    console.log(`   ${threadText(pipelineCpu, jobs)}`);
-    console.log(`platform: ${CAMPAIGNS} workflows x ${Math.round(done / CAMPAIGNS)} no-op activities (5 in flight): ${bareActivitiesPerSecond.toFixed(1)} activities/s (before the pipeline ${bareRuns[0]!.toFixed(1)}, after it ${bareRuns[1]!.toFixed(1)}: ${done} in ${(bareMs / 1000).toFixed(1)} s)`);
-    console.log(`   ${cpuText(bareCpu, db.kind)}`);
-    console.log(`   CPU per activity: worker ${perJob(bareCpu.worker_s, done)} ms, dev server ${perJob(bareCpu.server_s, done)} ms`);
-    console.log(`   ${threadText(bareCpu, done)}`);
-    const printFloor = (heading: string, loop: LoopResult) => {
-      console.log(`${heading}: ${loop.name}: ${perSecond(loop).toFixed(1)} activities/s (${(perSecond(loop) / bareActivitiesPerSecond).toFixed(2)}x the no-op loop)`);
-      console.log(`   ${cpuText(loop.cpu, db.kind)}`);
-      console.log(`   CPU per activity: worker ${perJob(loop.cpu.worker_s, loop.done)} ms, dev server ${perJob(loop.cpu.server_s, loop.done)} ms, database ${perJob(loop.cpu.database_s, loop.done)} ms`);
-      console.log(`   ${threadText(loop.cpu, loop.done)}`);
-    };
-    printFloor('platform + the least a job does', floor);
-    printFloor('platform + the least a job writes', writeFloor);
-    console.log(`ratio: ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${(jobsPerSecond / floorPerSecond).toFixed(2)}; against the loop writing a job's least: ${(jobsPerSecond / writeFloorPerSecond).toFixed(2)}`);
-    console.log(`leads/s: ${leadsPerSecond.toFixed(1)}; one activity per lead step (${unbatched} activities, ${(unbatched / leads).toFixed(2)} a lead) would allow ${perStepAtJobRate.toFixed(1)} at this job rate (batching: ${(leadsPerSecond / perStepAtJobRate).toFixed(2)}x that), at most ${perStepLeadsPerSecond.toFixed(1)} at the no-op loop's rate (${(leadsPerSecond / perStepLeadsPerSecond).toFixed(2)}x)`);
+    console.log(`pipeline: ${CAMPAIGNS} campaigns x ${LEADS} leads a round; the median round ${jobsPerSecond.toFixed(1)} jobs/s, ${leadsPerSecond.toFixed(1)} leads/s`);
+    console.log(`   last round: ${last.leads} leads (${last.pushed} pushed), jobs by type: ${Object.entries(last.jobsByType).map(([type, n]) => `${type} ${n}`).join(', ')}`);
+    cpuLines(all.pipeline, 'job, every round');
+    console.log(`platform: ${CAMPAIGNS} workflows x as many no-op activities as the pipeline's jobs (5 in flight): the median round ${bareActivitiesPerSecond.toFixed(1)} activities/s`);
+    cpuLines(all.noop, 'activity, every round');
+    console.log(`platform + the least a job does: ${loops.floor.name}: the median round ${floorPerSecond.toFixed(1)} activities/s`);
+    cpuLines(all.floor, 'activity, every round');
+    console.log(`platform + the least a job writes: ${loops.writeFloor.name}: the median round ${writeFloorPerSecond.toFixed(1)} activities/s`);
+    cpuLines(all.writeFloor, 'activity, every round');
+    console.log(
+      `ratio (median of the rounds' own): ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${ratioToFloor.toFixed(2)}; against the loop writing it: ${ratioToWriteFloor.toFixed(2)}`,
+    );
+    console.log(
+      `leads/s: ${leadsPerSecond.toFixed(1)}; one activity per lead step (${batching.toFixed(2)} activities a job) would allow ${(leadsPerSecond / batching).toFixed(1)} at this job rate ` +
+        `(batching: ${batching.toFixed(2)}x that); against the no-op loop's rate at one activity per lead step: ${toPerStepCeiling.toFixed(2)}x`,
+    );
     console.log(JSON.stringify({
-      leads,
-      jobs,
+      leads: last.leads,
+      jobs: last.done,
       jobs_per_s: round(jobsPerSecond, 1),
       bare_activities_per_s: round(bareActivitiesPerSecond, 1),
-      bare_runs_per_s: bareRuns.map((value) => round(value, 1)),
       ratio: round(ratio, 2),
       floor_activities_per_s: round(floorPerSecond, 1),
-      ratio_to_floor: round(jobsPerSecond / floorPerSecond, 2),
+      ratio_to_floor: round(ratioToFloor, 2),
       write_floor_activities_per_s: round(writeFloorPerSecond, 1),
-      ratio_to_write_floor: round(jobsPerSecond / writeFloorPerSecond, 2),
+      ratio_to_write_floor: round(ratioToWriteFloor, 2),
       leads_per_s: round(leadsPerSecond, 1),
-      unbatched_activities: unbatched,
-      per_step_leads_per_s_at_job_rate: round(perStepAtJobRate, 1),
-      per_step_ceiling_leads_per_s: round(perStepLeadsPerSecond, 1),
-      leads_ratio_to_per_step_ceiling: round(leadsPerSecond / perStepLeadsPerSecond, 2),
-      jobs_by_type: jobsByType,
+      batching: round(batching, 2),
+      leads_ratio_to_per_step_ceiling: round(toPerStepCeiling, 2),
+      rounds: rounds.map((r) => ({
+        jobs_per_s: round(perSecond(r.pipeline), 1),
+        bare_activities_per_s: round(perSecond(r.noop), 1),
+        floor_activities_per_s: round(perSecond(r.floor), 1),
+        write_floor_activities_per_s: round(perSecond(r.writeFloor), 1),
+        ratio: round(ratioOf(r, 'noop'), 2),
+        ratio_to_write_floor: round(ratioOf(r, 'writeFloor'), 2),
+      })),
+      jobs_by_type: last.jobsByType,
       database: db.kind,
       campaigns: CAMPAIGNS,
-      cpu_ms_per_job: { worker: Number(perJob(pipelineCpu.worker_s, jobs)), server: Number(perJob(pipelineCpu.server_s, jobs)), database: Number(perJob(pipelineCpu.database_s, jobs)), simulator: Number(perJob(pipelineCpu.simulator_s, jobs)) },
-      worker_cpu_ms_per_job_by_thread: perJobByThread(pipelineCpu, jobs),
-      cpu_ms_per_bare_activity: { worker: Number(perJob(bareCpu.worker_s, done)), server: Number(perJob(bareCpu.server_s, done)) },
-      worker_cpu_ms_per_bare_activity_by_thread: perJobByThread(bareCpu, done),
-      worker_cpu_ms_per_write_floor_activity_by_thread: perJobByThread(writeFloor.cpu, writeFloor.done),
+      cpu_ms_per_job: perProcess(all.pipeline),
+      worker_cpu_ms_per_job_by_thread: perByThread(all.pipeline),
+      cpu_ms_per_bare_activity: perProcess(all.noop),
+      worker_cpu_ms_per_bare_activity_by_thread: perByThread(all.noop),
+      cpu_ms_per_write_floor_activity: perProcess(all.writeFloor),
+      worker_cpu_ms_per_write_floor_activity_by_thread: perByThread(all.writeFloor),
     }));
   } finally {
     await stack.close();
   }
+}
+
+/** The pipeline's job rate against one of the same round's loops. */
+function ratioOf(measured: Round, loop: 'noop' | 'floor' | 'writeFloor'): number {
+  return perSecond(measured.pipeline) / perSecond(measured[loop]);
 }
 
 main().then(
