@@ -204,6 +204,9 @@ async function main(): Promise<void> {
     const ratio = medianOf((r) => ratioOf(r, 'noop'));
     const ratioToFloor = medianOf((r) => ratioOf(r, 'floor'));
     const ratioToWriteFloor = medianOf((r) => ratioOf(r, 'writeFloor'));
+    // What the platform allows a job: the floors against the no-op loop of their own round.
+    const floorToBare = medianOf((r) => perSecond(r.floor) / perSecond(r.noop));
+    const writeFloorToBare = medianOf((r) => perSecond(r.writeFloor) / perSecond(r.noop));
     const leadsPerSecond = medianOf((r) => r.pipeline.leads / (r.pipeline.ms / 1000));
     // Leads/s if every lead step were one activity: at the round's own job rate (what batching goes beyond), and at
     // its no-op loop's rate (the ceiling for one activity per step).
@@ -234,9 +237,9 @@ async function main(): Promise<void> {
     cpuLines(all.pipeline, 'job, every round');
     console.log(`platform: ${CAMPAIGNS} workflows x as many no-op activities as the pipeline's jobs (5 in flight): the median round ${bareActivitiesPerSecond.toFixed(1)} activities/s`);
     cpuLines(all.noop, 'activity, every round');
-    console.log(`platform + the least a job does: ${loops.floor.name}: the median round ${floorPerSecond.toFixed(1)} activities/s`);
+    console.log(`platform + the least a job does: ${loops.floor.name}: the median round ${floorPerSecond.toFixed(1)} activities/s (${floorToBare.toFixed(2)}x its round's no-op loop, median)`);
     cpuLines(all.floor, 'activity, every round');
-    console.log(`platform + the least a job writes: ${loops.writeFloor.name}: the median round ${writeFloorPerSecond.toFixed(1)} activities/s`);
+    console.log(`platform + the least a job writes: ${loops.writeFloor.name}: the median round ${writeFloorPerSecond.toFixed(1)} activities/s (${writeFloorToBare.toFixed(2)}x its round's no-op loop, median)`);
     cpuLines(all.writeFloor, 'activity, every round');
     console.log(
       `ratio (median of the rounds' own): ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${ratioToFloor.toFixed(2)}; against the loop writing it: ${ratioToWriteFloor.toFixed(2)}`,
@@ -255,6 +258,8 @@ async function main(): Promise<void> {
       ratio_to_floor: round(ratioToFloor, 2),
       write_floor_activities_per_s: round(writeFloorPerSecond, 1),
       ratio_to_write_floor: round(ratioToWriteFloor, 2),
+      floor_to_bare: round(floorToBare, 2),
+      write_floor_to_bare: round(writeFloorToBare, 2),
       leads_per_s: round(leadsPerSecond, 1),
       batching: round(batching, 2),
       leads_ratio_to_per_step_ceiling: round(toPerStepCeiling, 2),
@@ -265,6 +270,8 @@ async function main(): Promise<void> {
         write_floor_activities_per_s: round(perSecond(r.writeFloor), 1),
         ratio: round(ratioOf(r, 'noop'), 2),
         ratio_to_write_floor: round(ratioOf(r, 'writeFloor'), 2),
+        floor_to_bare: round(perSecond(r.floor) / perSecond(r.noop), 2),
+        write_floor_to_bare: round(perSecond(r.writeFloor) / perSecond(r.noop), 2),
       })),
       jobs_by_type: last.jobsByType,
       database: db.kind,
