@@ -5,7 +5,7 @@ import { pauseCampaignRows, pauseCampaigns, pauseJobsOf, pausedCampaignsWithUnfi
 import { closeBreaker, closeGate, lockGateShared, openGate, readSystemState, takeTransition } from '../src/store/system-state';
 import { BULK_TX } from '../src/store/tx';
 import { chunkByWeight } from '../src/util/chunk';
-import { settleWithConcurrency } from '../src/util/concurrency';
+import { settlePagesWithConcurrency, settleWithConcurrency } from '../src/util/concurrency';
 import { storableOrNull, storableText } from '../src/util/storable-text';
 import type { ActivityDeps } from './deps';
 import { countTrip, observeCascade, observeFanOut } from '../src/metrics/breaker';
@@ -185,35 +185,23 @@ export function breakerActivities({
   }
 
   /**
-   * Tells each campaign workflow, a bounded number at a time: an update, so the answer is the workflow's
-   * acknowledgement; if none comes in time (no worker, a stuck task), a signal, which the server keeps (the
-   * workflow then records its adoption itself when it converges).
+   * Tells one campaign workflow: an update, so the answer is the workflow's acknowledgement (true); if none comes
+   * in time (no worker, a stuck task, an update the server lost), a signal, which the server keeps (false: the
+   * workflow then records its adoption itself when it converges). Throws WorkflowNotFoundError for no workflow.
    */
-  async function tell(campaignIds: string[], target: 'PAUSED' | 'RUNNING', reason: string) {
+  async function tell(campaignId: string, target: 'PAUSED' | 'RUNNING', reason: string): Promise<boolean> {
     const request = { reason };
-    const settled = await settleWithConcurrency(campaignIds, fanOutConcurrency, async (campaignId) => {
-      const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
-      try {
-        await temporal.withDeadline(Date.now() + fanOutAckTimeoutMs, () =>
-          target === 'PAUSED' ? handle.executeUpdate(pauseCampaignUpdate, { args: [request] }) : handle.executeUpdate(resumeCampaignUpdate),
-        );
-        return true;
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) throw error;
-        await (target === 'PAUSED' ? handle.signal(pauseCampaignSignal, request) : handle.signal(resumeCampaignSignal));
-        return false;
-      }
-    });
-    const acknowledged: string[] = [];
-    const missing: string[] = [];
-    settled.forEach((result, i) => {
-      if (result.status === 'fulfilled' && result.value) acknowledged.push(campaignIds[i]!);
-      if (result.status === 'rejected') {
-        if (result.reason instanceof WorkflowNotFoundError) missing.push(campaignIds[i]!);
-        else logger.warn({ campaignId: campaignIds[i], err: result.reason }, `Campaign ${campaignIds[i]} could not be told (will retry)`);
-      }
-    });
-    return { acknowledged, missing };
+    const handle = temporal.workflow.getHandle(campaignWorkflowId(campaignId));
+    try {
+      await temporal.withDeadline(Date.now() + fanOutAckTimeoutMs, () =>
+        target === 'PAUSED' ? handle.executeUpdate(pauseCampaignUpdate, { args: [request] }) : handle.executeUpdate(resumeCampaignUpdate),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) throw error;
+      await (target === 'PAUSED' ? handle.signal(pauseCampaignSignal, request) : handle.signal(resumeCampaignSignal));
+      return false;
+    }
   }
 
   /**
@@ -289,12 +277,22 @@ export function breakerActivities({
       let afterId: string | null = null;
       let seen = 0;
       let settledThisPass = 0;
-      for (;;) {
+      const nextPage = async () => {
         const ids = await unacknowledgedCampaigns(prisma, target, afterId, BATCH);
-        if (ids.length === 0) break;
-        afterId = ids[ids.length - 1]!;
+        afterId = ids.at(-1) ?? afterId;
         seen += ids.length;
-        const { acknowledged, missing } = await tell(ids, target, reason);
+        return ids;
+      };
+      const settlePage = async (ids: readonly string[], results: PromiseSettledResult<boolean>[]) => {
+        const acknowledged: string[] = [];
+        const missing: string[] = [];
+        results.forEach((result, i) => {
+          if (result.status === 'fulfilled' && result.value) acknowledged.push(ids[i]!);
+          if (result.status === 'rejected') {
+            if (result.reason instanceof WorkflowNotFoundError) missing.push(ids[i]!);
+            else logger.warn({ campaignId: ids[i], err: result.reason }, `Campaign ${ids[i]} could not be told (will retry)`);
+          }
+        });
         await recordAcknowledged(prisma, target, [...acknowledged, ...(target === 'PAUSED' ? missing : [])]);
         acknowledgedTotal += acknowledged.length;
         settledThisPass += acknowledged.length + missing.length;
@@ -306,7 +304,9 @@ export function breakerActivities({
           }
         }
         heartbeat({ target, pass, acknowledged: acknowledgedTotal });
-      }
+      };
+      // Pages overlap: a workflow whose update the server lost holds one lane for the ack timeout, not the pages after it.
+      await settlePagesWithConcurrency(nextPage, fanOutConcurrency, (campaignId) => tell(campaignId, target, reason), settlePage);
       unsettled = seen - settledThisPass;
       if (unsettled === 0) break;
       await new Promise((resolve) => setTimeout(resolve, FAN_OUT_PASS_DELAY_MS));

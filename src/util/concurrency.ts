@@ -22,3 +22,67 @@ export async function settleWithConcurrency<T, R>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return results;
 }
+
+/**
+ * Runs `fn` over items read a page at a time from `nextPage` (an empty page ends it), with at most `limit` calls in
+ * flight across pages, and hands each page's results (in its order) to `onPage` once every item of it settled.
+ *
+ * The next page is read as soon as a lane runs out of items, not once the last page settled: a slow item holds its
+ * own lane only, while the other lanes go on (a page-by-page loop waits for each page's slowest item). Pages are
+ * read one at a time. The first error from `nextPage` or `onPage` stops the lanes taking more items and is thrown
+ * once the calls in flight have settled.
+ */
+export async function settlePagesWithConcurrency<T, R>(
+  nextPage: () => Promise<readonly T[]>,
+  limit: number,
+  fn: (item: T) => Promise<R>,
+  onPage: (items: readonly T[], results: PromiseSettledResult<R>[]) => Promise<void>,
+): Promise<void> {
+  interface Page {
+    items: readonly T[];
+    results: PromiseSettledResult<R>[];
+    left: number;
+  }
+  const queue: { page: Page; index: number }[] = [];
+  let exhausted = false;
+  let reading: Promise<void> | undefined;
+  let failure: { error: unknown } | undefined;
+
+  const readPage = (): Promise<void> =>
+    (reading ??= (async () => {
+      const items = await nextPage();
+      if (items.length === 0) {
+        exhausted = true;
+        return;
+      }
+      const page: Page = { items, results: new Array<PromiseSettledResult<R>>(items.length), left: items.length };
+      items.forEach((_, index) => queue.push({ page, index }));
+    })().finally(() => (reading = undefined)));
+
+  async function lane(): Promise<void> {
+    while (!failure) {
+      const next = queue.shift();
+      if (!next) {
+        if (exhausted) return;
+        await readPage();
+        continue;
+      }
+      const { page, index } = next;
+      try {
+        page.results[index] = { status: 'fulfilled', value: await fn(page.items[index]!) };
+      } catch (reason) {
+        page.results[index] = { status: 'rejected', reason };
+      }
+      if (--page.left === 0) await onPage(page.items, page.results);
+    }
+  }
+
+  await Promise.all(
+    Array.from({ length: limit }, () =>
+      lane().catch((error: unknown) => {
+        failure ??= { error };
+      }),
+    ),
+  );
+  if (failure) throw failure.error;
+}
