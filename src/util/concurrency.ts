@@ -1,3 +1,12 @@
+/** One call's outcome, as Promise.allSettled reports it. */
+async function settle<T, R>(fn: (item: T) => Promise<R>, item: T): Promise<PromiseSettledResult<R>> {
+  try {
+    return { status: 'fulfilled', value: await fn(item) };
+  } catch (reason) {
+    return { status: 'rejected', reason };
+  }
+}
+
 /**
  * Runs `fn` over `items` with at most `limit` calls in flight, and settles every one
  * (one failure never stops the others). Results keep the input order.
@@ -12,11 +21,7 @@ export async function settleWithConcurrency<T, R>(
   async function lane(): Promise<void> {
     while (next < items.length) {
       const index = next++;
-      try {
-        results[index] = { status: 'fulfilled', value: await fn(items[index]!) };
-      } catch (reason) {
-        results[index] = { status: 'rejected', reason };
-      }
+      results[index] = await settle(fn, items[index]!);
     }
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
@@ -68,11 +73,7 @@ export async function settlePagesWithConcurrency<T, R>(
         continue;
       }
       const { page, index } = next;
-      try {
-        page.results[index] = { status: 'fulfilled', value: await fn(page.items[index]!) };
-      } catch (reason) {
-        page.results[index] = { status: 'rejected', reason };
-      }
+      page.results[index] = await settle(fn, page.items[index]!);
       if (--page.left === 0) await onPage(page.items, page.results);
     }
   }
