@@ -37,6 +37,11 @@ const CAMPAIGNS = Number(values.campaigns);
 const LEADS = Number(values.leads);
 const ROUNDS = Number(values.rounds);
 const TASK_QUEUE = 'leadgen-throughput';
+// Issue 13's target: jobs/s against the no-op loop.
+const RATIO_TARGET = 0.9;
+// The target proposed in its place (README, "Benchmark figures"): jobs/s against the loop writing a job's least, the
+// most the platform allows a job here; PostgreSQL only.
+const WRITE_FLOOR_TARGET = 0.65;
 const BARE_QUEUE = 'bench-bare';
 if (!['postgres', 'pglite'].includes(values.database)) throw new Error('bench: --database postgres|pglite');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1 || ROUNDS > 20) throw new Error('bench: --rounds takes a whole number from 1 to 20');
@@ -242,7 +247,15 @@ async function main(): Promise<void> {
     console.log(`platform + the least a job writes: ${loops.writeFloor.name}: the median round ${writeFloorPerSecond.toFixed(1)} activities/s (${writeFloorToBare.toFixed(2)}x its round's no-op loop, median)`);
     cpuLines(all.writeFloor, 'activity, every round');
     console.log(
-      `ratio (median of the rounds' own): ${ratio.toFixed(2)} (target >= 0.9); against the loop doing a job's least: ${ratioToFloor.toFixed(2)}; against the loop writing it: ${ratioToWriteFloor.toFixed(2)}`,
+      `ratio (median of the rounds' own): ${ratio.toFixed(2)} (target >= ${RATIO_TARGET}); against the loop doing a job's least: ${ratioToFloor.toFixed(2)}; against the loop writing it: ${ratioToWriteFloor.toFixed(2)}`,
+    );
+    const verdict = (met: boolean) => (met ? 'met' : 'missed');
+    console.log(
+      `targets: ratio ${ratio.toFixed(2)} against >= ${RATIO_TARGET}: ${verdict(ratio >= RATIO_TARGET)}` +
+        (writeFloorToBare < RATIO_TARGET ? `, a bar above this run's platform: the loop writing a job's least reached ${writeFloorToBare.toFixed(2)}x the no-op loop` : '') +
+        (db.kind === 'postgresql'
+          ? `; against the loop writing a job's least ${ratioToWriteFloor.toFixed(2)} against the proposed >= ${WRITE_FLOOR_TARGET}: ${verdict(ratioToWriteFloor >= WRITE_FLOOR_TARGET)}`
+          : `; ${db.kind} is bounded by the one thread it runs on, and has no target of its own`),
     );
     console.log(
       `leads/s: ${leadsPerSecond.toFixed(1)}; one activity per lead step (${batching.toFixed(2)} activities a job) would allow ${(leadsPerSecond / batching).toFixed(1)} at this job rate ` +
