@@ -75,10 +75,14 @@ describe('metrics during an outage and a recovery', () => {
     expect(created.status).toBe(201);
     expect((await stack.api('POST', `/campaigns/${created.body.data.id}/start`)).status).toBe(202);
 
+    // The campaign shows PAUSED as soon as the trip's transaction commits. The cascade (pausing its jobs) and
+    // the fan-out (telling its workflow) run after it, side by side, and are observed as each ends: wait for both.
     const open = await until(async () => {
       const s = await scrape();
-      return s.get('leadgen_breaker_open') === 1 && s.get('leadgen_campaigns{status="PAUSED"}') === 1 ? s : undefined;
-    }, 'breaker open in the metrics');
+      const tripped = s.get('leadgen_breaker_open') === 1 && s.get('leadgen_campaigns{status="PAUSED"}') === 1;
+      const propagated = s.has('leadgen_breaker_cascade_duration_seconds_count{transition="open"}') && s.has('leadgen_breaker_fan_out_duration_seconds_count{message="pause"}');
+      return tripped && propagated ? s : undefined;
+    }, 'breaker open, the cascade and the fan-out ended, in the metrics');
     expect(open.get('leadgen_queue_paused')).toBe(1);
     expect(open.get('leadgen_breaker_trips_total{service="openai",failure_type="rate_limited"}')).toBe(1);
     expect(value(open, 'leadgen_provider_calls_total{service="openai",outcome="rate_limited"}')).toBeGreaterThanOrEqual(1);
